@@ -1,0 +1,1 @@
+"""Provider transformers: Anthropic Messages <-> OpenAI chat completions, and provider quirks."""

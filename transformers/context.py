@@ -1,0 +1,64 @@
+"""What one request's translation needs to know, in both directions.
+
+A ``TranslationContext`` is made per upstream attempt. The request translator fills the parts the
+response side needs (the tool-name map, the input-token estimate); the response translators read
+them. ``family_of()`` tells which model family a target belongs to, which decides what the target
+accepts (cache_control, reasoning replay formats, thinking signatures).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Family = Literal["anthropic", "google", "openai", "deepseek", "xai", "other"]
+Event = tuple[str, dict[str, Any]]
+
+
+def family_of(model: str) -> Family:
+    m = model.lower()
+    if "claude" in m or m.startswith("anthropic/"):
+        return "anthropic"
+    if "gemini" in m or m.startswith("google/"):
+        return "google"
+    if m.startswith(("openai/", "gpt-", "o1", "o3", "o4")) or "/gpt-" in m:
+        return "openai"
+    if "deepseek" in m:
+        return "deepseek"
+    if m.startswith("x-ai/") or "grok" in m:
+        return "xai"
+    return "other"
+
+
+def new_message_id() -> str:
+    return "msg_" + secrets.token_hex(12)
+
+
+@dataclass(slots=True)
+class TranslationContext:
+    requested_model: str  # the model string the client sent; echoed back in responses
+    upstream_model: str  # the provider's model id this attempt targets
+    provider: str = ""  # provider name from the config
+    stream: bool = True
+    message_id: str = field(default_factory=new_message_id)
+    input_estimate: int = 0  # tiktoken estimate of the prompt, for message_start
+    session_id: str | None = None  # from X-Claude-Code-Session-Id / metadata.user_id
+    user_hash: str | None = None  # stable hashed end-user id for OpenRouter's `user`
+    strip_billing_header: bool = True  # drop Claude Code's per-request x-anthropic-billing-header line
+    # Filled by the request translator: upstream tool name -> name the client knows.
+    tool_names: dict[str, str] = field(default_factory=dict)
+    # Free space for transformers that keep per-request state (e.g. enhancetool buffers).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def family(self) -> Family:
+        return family_of(self.upstream_model)
+
+    @property
+    def keeps_cache_control(self) -> bool:
+        # Only Claude honours explicit breakpoints; Gemini uses the last one (handled in translation).
+        return self.family in ("anthropic", "google")
+
+    def client_tool_name(self, upstream_name: str) -> str:
+        return self.tool_names.get(upstream_name, upstream_name)
