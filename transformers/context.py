@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Family = Literal["anthropic", "google", "openai", "deepseek", "xai", "other"]
+# "openrouter": OpenRouter's chat-completions dialect (reasoning object, reasoning_details replay,
+# server tools). "openai": a plain OpenAI-compatible server (reasoning_effort, reasoning_content).
+Dialect = Literal["openrouter", "openai"]
 Event = tuple[str, dict[str, Any]]
 
 
@@ -41,6 +44,7 @@ class TranslationContext:
     upstream_model: str  # the provider's model id this attempt targets
     provider: str = ""  # provider name from the config
     stream: bool = True
+    dialect: Dialect = "openrouter"
     message_id: str = field(default_factory=new_message_id)
     input_estimate: int = 0  # tiktoken estimate of the prompt, for message_start
     session_id: str | None = None  # from X-Claude-Code-Session-Id / metadata.user_id
