@@ -117,7 +117,7 @@ class Attempt:
     target: str  # "provider,model"
     status: int | None  # upstream HTTP status, None for connection problems
     reason: str  # short human text
-    elapsed_ms: float = 0.0
+    error: RouterError | None = field(default=None, repr=False, compare=False)
 
 
 class UpstreamError(RouterError):
@@ -166,6 +166,19 @@ class AllModelsFailedError(UpstreamError):
             error_type=last.error_type,
         )
         self.attempts = attempts
+
+    def headers(self) -> dict[str, str]:
+        # The whole chain was already tried: a client retry helps only after a rate limit's
+        # Retry-After, so say so and let Claude Code back off; otherwise tell it to stop.
+        if self.status == 429 and self.retry_after is not None:
+            return {"retry-after": str(max(1, int(self.retry_after + 0.999)))}
+        return {"x-should-retry": "false"}
+
+
+def as_upstream_error(exc: RouterError) -> UpstreamError:
+    if isinstance(exc, UpstreamError):
+        return exc
+    return UpstreamError(exc.message, status=exc.status, error_type=exc.error_type)
 
 
 def new_request_id() -> str:

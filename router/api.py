@@ -1,0 +1,156 @@
+"""Everything but the hot path: count_tokens, models, health, probes, status for the CLI.
+
+Every error, including unknown paths and wrong methods, comes back in Anthropic's shape.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, ORJSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ccrouter import __version__
+from ccrouter.cooldown import Cooldowns
+from ccrouter.errors import RouterError, to_anthropic_error
+from ccrouter.messages import check_auth, headers_of
+from ccrouter.state import StateHolder
+from ccrouter.tokens import TokenCounter, encoding_status
+from ccrouter.validate import check_messages_request, parse_json_body
+
+
+def error_response(exc: BaseException) -> JSONResponse:
+    wire = to_anthropic_error(exc)
+    return ORJSONResponse(wire.body, status_code=wire.status, headers=wire.headers)
+
+
+def build_api(
+    holder: StateHolder, counter: TokenCounter, cooldowns: Cooldowns, lifespan: Any
+) -> FastAPI:
+    app = FastAPI(
+        title="ccrouter",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+
+    @app.exception_handler(RouterError)
+    async def router_error(request: Request, exc: RouterError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = (
+            f"{request.method} {request.url.path} is not a ccrouter endpoint"
+            if exc.status_code in (404, 405)
+            else str(exc.detail)
+        )
+        return error_response(
+            RouterError(message, status=404 if exc.status_code == 405 else exc.status_code)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(RouterError(f"invalid request: {exc.errors()[:1]}", status=400))
+
+    def authorised(request: Request) -> None:
+        check_auth(holder.current().config, headers_of(request.scope))
+
+    @app.post("/v1/messages/count_tokens")
+    async def count_tokens(request: Request) -> Response:
+        authorised(request)
+        body = parse_json_body(await request.body())
+        check_messages_request(body, need_max_tokens=False)
+        return ORJSONResponse({"input_tokens": counter.count_request(body)})
+
+    @app.get("/v1/models")
+    async def models(request: Request) -> Response:
+        authorised(request)
+        created = datetime.fromtimestamp(holder.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        data = [
+            {
+                "type": "model",
+                "id": f"{p.name},{m}",
+                "display_name": f"{m} via {p.name}",
+                "created_at": created,
+            }
+            for p in holder.current().config.providers.values()
+            for m in p.models
+        ]
+        return ORJSONResponse(
+            {
+                "data": data,
+                "has_more": False,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            }
+        )
+
+    @app.get("/health")
+    async def health() -> Response:
+        return ORJSONResponse(health_report(holder, cooldowns))
+
+    @app.api_route("/", methods=["GET", "HEAD"])
+    async def root() -> Response:
+        return ORJSONResponse({"name": "ccrouter", "version": __version__})
+
+    @app.api_route("/api/hello", methods=["GET", "HEAD"])
+    async def hello() -> Response:
+        return ORJSONResponse({"ok": True})
+
+    @app.get("/api/status")
+    async def status(request: Request) -> Response:
+        authorised(request)
+        report = holder.status()
+        report["version"] = __version__
+        report["cooldowns"] = cooldowns.snapshot()
+        return ORJSONResponse(report)
+
+    @app.get("/api/statusline")
+    async def statusline(request: Request, session_id: str | None = None) -> Response:
+        authorised(request)
+        record = holder.last_by_session.get(session_id or "") if session_id else None
+        if record is None and holder.recent:
+            record = holder.recent[-1]
+        return ORJSONResponse(record.__dict__ if record else {})
+
+    return app
+
+
+def health_report(holder: StateHolder, cooldowns: Cooldowns) -> dict[str, Any]:
+    config = holder.current().config
+    used = {t.provider for chain in config.routes.values() for t in chain}
+    providers = {
+        p.name: {
+            "ok": p.missing_key is None,
+            **({"problem": p.missing_key} if p.missing_key else {}),
+        }
+        for p in config.providers.values()
+    }
+    problems = [
+        f"provider {name}: {info['problem']}"
+        for name, info in providers.items()
+        if not info["ok"] and name in used
+    ]
+    if holder.reload_error:
+        problems.append(
+            f"last config reload failed (serving the previous config): {holder.reload_error}"
+        )
+    problems += list(holder.current().load_problems)
+    return {
+        "status": "degraded" if problems else "ok",
+        "version": __version__,
+        "problems": problems,
+        "config": str(config.path) if config.path else "embedded default",
+        "providers": providers,
+        "routes": {name: [str(t) for t in chain] for name, chain in config.routes.items()},
+        "tokenizer": encoding_status(),
+        "uptime_s": round(holder.status()["uptime_s"], 1),
+        "requests": holder.requests,
+        "cooldowns": cooldowns.snapshot(),
+    }

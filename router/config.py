@@ -1,0 +1,289 @@
+"""The typed, frozen view of config.json that one request reads from start to end.
+
+``load_config(path)`` = read (JSON5) → schema check → ``$VAR`` interpolation → ``Config``. Every
+problem is collected with its JSON path and what would fix it, then raised as one ConfigError.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from ccrouter.config_load import interpolate, read_raw, schema_problems, unresolved_vars
+from ccrouter.errors import ConfigError, ConfigProblem
+from ccrouter.transformers.base import TransformerSpec
+from ccrouter.transformers.context import Dialect
+
+_WHOLE_VAR = re.compile(r"\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*")
+ROUTE_NAMES = ("default", "background", "think", "longContext", "webSearch", "image")
+ProviderKind = Literal["openai", "anthropic"]
+
+
+@dataclass(frozen=True)
+class Target:
+    provider: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.provider},{self.model}"
+
+    @staticmethod
+    def parse(text: str) -> Target:
+        provider, _, model = text.partition(",")
+        return Target(provider.strip(), model.strip())
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    api_base_url: str  # as written by the user
+    url: str  # the endpoint ccrouter posts to
+    api_key: str
+    kind: ProviderKind
+    dialect: Dialect
+    models: tuple[str, ...] = ()
+    use: tuple[TransformerSpec, ...] = ()
+    model_use: MappingProxyType[str, tuple[TransformerSpec, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    max_tokens: int | None = None
+    missing_key: str | None = None  # why the key is unusable, e.g. "set OPENROUTER_API_KEY"
+
+    def chain_for(self, model: str) -> tuple[TransformerSpec, ...]:
+        return self.use + self.model_use.get(model, ())
+
+
+@dataclass(frozen=True)
+class ThinkTrigger:
+    efforts: frozenset[str] = frozenset({"high", "xhigh", "max"})
+    min_budget_tokens: int = 1024
+    keywords: tuple[str, ...] = ("ultrathink",)
+    ignore_default_effort: bool = True
+
+
+@dataclass(frozen=True)
+class Resilience:
+    connect_timeout_s: float = 10.0
+    first_byte_timeout_s: float = 120.0
+    cooldown_s: float = 30.0
+    cooldown_after_failures: int = 2
+    max_retry_after_wait_s: float = 2.0
+    openrouter_fallback_models: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # None: the embedded default
+    raw: MappingProxyType[str, Any]  # interpolated, read-only; what custom routers see
+    providers: MappingProxyType[str, ProviderConfig]
+    routes: MappingProxyType[str, tuple[Target, ...]]  # route -> [primary, fallbacks...]
+    global_fallback: tuple[Target, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 3456
+    apikey: str | None = None
+    proxy_url: str | None = None
+    log_enabled: bool = True
+    log_level: str = "info"
+    api_timeout_ms: int = 600_000
+    long_context_threshold: int = 60_000
+    background_models: tuple[str, ...] = ("claude-haiku-*", "claude-3-5-haiku-*", "*haiku*")
+    think_trigger: ThinkTrigger = ThinkTrigger()
+    custom_router_paths: tuple[Path, ...] = ()
+    custom_router_timeout_s: float = 0.2
+    user_transformers: tuple[tuple[Path, MappingProxyType[str, Any]], ...] = ()
+    strip_billing_header: bool = True
+    resilience: Resilience = Resilience()
+    warnings: tuple[str, ...] = ()
+
+    def provider(self, name: str) -> ProviderConfig | None:
+        found = self.providers.get(name)
+        if found is not None:
+            return found
+        lowered = name.lower()
+        for provider in self.providers.values():
+            if provider.name.lower() == lowered:
+                return provider
+        return None
+
+    def chain(self, route: str) -> tuple[Target, ...]:
+        return self.routes.get(route, ()) + self.global_fallback
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    file = Path(path).expanduser() if path is not None else None
+    raw, _text = read_raw(file)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{file} must hold a JSON object", [ConfigProblem("", "wrap it in {…}")])
+    problems = schema_problems(raw)
+    if problems:
+        raise ConfigError(f"{file} has {len(problems)} problem(s)", problems)
+    existing = file if file is not None and file.exists() else None
+    return build_config(interpolate(raw), existing)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _specs(use: Any) -> tuple[TransformerSpec, ...]:
+    out: list[TransformerSpec] = []
+    for item in use or ():
+        if isinstance(item, str):
+            out.append(TransformerSpec(item))
+        elif isinstance(item, list) and item:
+            out.append(TransformerSpec(str(item[0]), dict(item[1]) if len(item) > 1 else {}))
+    return tuple(out)
+
+
+def provider_url(base: str, kind: ProviderKind) -> str:
+    url = base.rstrip("/")
+    if kind == "anthropic":
+        if url.endswith("/messages"):
+            return url
+        return url + ("/messages" if url.endswith("/v1") else "/v1/messages")
+    if url.endswith("/chat/completions"):
+        return url
+    return url + "/chat/completions"
+
+
+def _is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".local")
+
+
+def _provider(raw: dict[str, Any]) -> ProviderConfig:
+    name = str(raw["name"])
+    base = str(raw["api_base_url"])
+    transformer = raw.get("transformer") or {}
+    use = _specs(transformer.get("use"))
+    model_use = {
+        model: _specs(block.get("use"))
+        for model, block in transformer.items()
+        if model != "use" and isinstance(block, dict)
+    }
+    names = {spec.name.lower() for spec in use}
+    kind: ProviderKind = (
+        "anthropic" if "anthropic" in names or base.rstrip("/").endswith("/messages") else "openai"
+    )
+    is_openrouter = name.lower() == "openrouter" or "openrouter.ai" in base or "openrouter" in names
+    key = str(raw.get("api_key") or "")
+    missing = None
+    if (not key or _WHOLE_VAR.fullmatch(key)) and not _is_local(base):
+        var = unresolved_vars(key)
+        missing = f"set the {var[0]} environment variable" if var else "set its api_key"
+    return ProviderConfig(
+        name=name,
+        api_base_url=base,
+        url=provider_url(base, kind),
+        api_key=key,
+        kind=kind,
+        dialect="openrouter" if is_openrouter else "openai",
+        models=tuple(str(m) for m in raw.get("models") or ()),
+        use=use,
+        model_use=MappingProxyType(model_use),
+        max_tokens=raw.get("max_tokens"),
+        missing_key=missing,
+    )
+
+
+def _chain(value: Any) -> tuple[Target, ...]:
+    items = [value] if isinstance(value, str) else list(value or ())
+    return tuple(Target.parse(v) for v in items if isinstance(v, str) and "," in v)
+
+
+def build_config(raw: dict[str, Any], path: Path | None) -> Config:
+    providers = {}
+    for item in raw.get("Providers") or raw.get("providers") or []:
+        provider = _provider(item)
+        providers[provider.name] = provider
+    router = raw.get("Router") or {}
+    fallback = raw.get("fallback") or {}
+    routes = {}
+    for name, value in router.items():
+        if isinstance(value, str | list) and name not in ("backgroundModels",):
+            chain = _chain(value)
+            if chain:
+                routes[name] = chain + _chain(fallback.get(name))
+    warnings = [
+        f"Router.{route} uses unknown provider {t.provider!r} (known: {', '.join(providers) or 'none'})"
+        for route, chain in routes.items()
+        for t in chain
+        if t.provider not in providers and t.provider.lower() not in {p.lower() for p in providers}
+    ]
+    base_dir = path.parent if path else Path.home() / ".ccrouter"
+    return Config(
+        path=path,
+        raw=MappingProxyType(raw),
+        providers=MappingProxyType(providers),
+        routes=MappingProxyType(routes),
+        global_fallback=_chain(fallback.get("global")),
+        host=str(raw.get("HOST") or "127.0.0.1"),
+        port=_int(raw.get("PORT"), 3456),
+        apikey=str(raw["APIKEY"]) if raw.get("APIKEY") else None,
+        proxy_url=raw.get("PROXY_URL") or None,
+        log_enabled=raw.get("LOG", True) is not False,
+        log_level=str(raw.get("LOG_LEVEL") or "info").lower(),
+        api_timeout_ms=_int(raw.get("API_TIMEOUT_MS"), 600_000),
+        long_context_threshold=_int(router.get("longContextThreshold"), 60_000),
+        background_models=tuple(router.get("backgroundModels") or Config.background_models),
+        think_trigger=_think(router.get("thinkTrigger") or {}),
+        custom_router_paths=_router_paths(raw, base_dir),
+        custom_router_timeout_s=float(router.get("customRouterTimeoutMs", 200)) / 1000,
+        user_transformers=tuple(
+            (_path(item["path"], base_dir), MappingProxyType(dict(item.get("options") or {})))
+            for item in raw.get("transformers") or []
+        ),
+        strip_billing_header=raw.get("STRIP_BILLING_HEADER", True) is not False,
+        resilience=_resilience(raw.get("Resilience") or {}),
+        warnings=tuple(warnings),
+    )
+
+
+def _path(value: str, base: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _router_paths(raw: dict[str, Any], base: Path) -> tuple[Path, ...]:
+    """``CUSTOM_ROUTER_PATH`` (one file) and ``CUSTOM_ROUTER_DIR`` (default <config dir>/custom_routers)."""
+    paths: list[Path] = []
+    if raw.get("CUSTOM_ROUTER_PATH"):
+        paths.append(_path(str(raw["CUSTOM_ROUTER_PATH"]), base))
+    paths.append(_path(str(raw.get("CUSTOM_ROUTER_DIR") or "custom_routers"), base))
+    return tuple(paths)
+
+
+def _think(raw: dict[str, Any]) -> ThinkTrigger:
+    default = ThinkTrigger()
+    return ThinkTrigger(
+        efforts=frozenset(raw.get("efforts", default.efforts)),
+        min_budget_tokens=int(raw.get("minBudgetTokens", default.min_budget_tokens)),
+        keywords=tuple(raw.get("keywords", default.keywords)),
+        ignore_default_effort=bool(raw.get("ignoreDefaultEffort", default.ignore_default_effort)),
+    )
+
+
+def _resilience(raw: dict[str, Any]) -> Resilience:
+    d = Resilience()
+    return Resilience(
+        connect_timeout_s=float(raw.get("connectTimeoutMs", d.connect_timeout_s * 1000)) / 1000,
+        first_byte_timeout_s=float(raw.get("firstByteTimeoutMs", d.first_byte_timeout_s * 1000))
+        / 1000,
+        cooldown_s=float(raw.get("cooldownSeconds", d.cooldown_s)),
+        cooldown_after_failures=int(raw.get("cooldownAfterFailures", d.cooldown_after_failures)),
+        max_retry_after_wait_s=float(
+            raw.get("maxRetryAfterWaitMs", d.max_retry_after_wait_s * 1000)
+        )
+        / 1000,
+        openrouter_fallback_models=bool(
+            raw.get("openRouterFallbackModels", d.openrouter_fallback_models)
+        ),
+    )

@@ -1,0 +1,125 @@
+"""Find, read, interpolate and schema-check a config file; every problem gets a path and a fix.
+
+Location: ``--config`` > ``$CCROUTER_CONFIG`` > ``~/.ccrouter/config.json``; when none exists,
+the embedded default (OpenRouter with ``$OPENROUTER_API_KEY``) is used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from ccrouter.errors import ConfigError, ConfigProblem
+from ccrouter.jsonc import JSONCError, loads
+
+_VAR = re.compile(r"\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "Providers": [
+        {
+            "name": "openrouter",
+            "api_base_url": "https://openrouter.ai/api/v1/chat/completions",
+            "api_key": "$OPENROUTER_API_KEY",
+            "models": [
+                "deepseek/deepseek-chat",
+                "deepseek/deepseek-r1",
+                "moonshotai/kimi-k2",
+                "google/gemini-2.5-flash",
+                "google/gemini-2.5-pro",
+                "anthropic/claude-sonnet-4.5",
+            ],
+            "transformer": {"use": ["openrouter"]},
+        }
+    ],
+    "Router": {
+        "default": ["openrouter,deepseek/deepseek-chat", "openrouter,moonshotai/kimi-k2"],
+        "background": ["openrouter,google/gemini-2.5-flash", "openrouter,deepseek/deepseek-chat"],
+        "think": ["openrouter,deepseek/deepseek-r1", "openrouter,deepseek/deepseek-chat"],
+        "longContext": ["openrouter,google/gemini-2.5-pro", "openrouter,google/gemini-2.5-flash"],
+        "longContextThreshold": 60000,
+        "webSearch": "openrouter,google/gemini-2.5-flash",
+        "image": "openrouter,google/gemini-2.5-flash",
+    },
+}
+
+
+def default_config_path() -> Path:
+    return Path.home() / ".ccrouter" / "config.json"
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    env = os.environ.get("CCROUTER_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return default_config_path()
+
+
+def interpolate(value: Any, env: dict[str, str] | os._Environ[str] = os.environ) -> Any:
+    """``$VAR`` / ``${VAR}`` in every string, recursively; unknown variables stay as written."""
+    if isinstance(value, str):
+        if "$" not in value:
+            return value
+        return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), value)
+    if isinstance(value, list):
+        return [interpolate(v, env) for v in value]
+    if isinstance(value, dict):
+        return {k: interpolate(v, env) for k, v in value.items()}
+    return value
+
+
+def unresolved_vars(value: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in _VAR.finditer(value)]
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("ccrouter").joinpath("config_schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def json_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def schema_problems(raw: Any) -> list[ConfigProblem]:
+    validator = jsonschema.Draft202012Validator(schema())
+    problems: list[ConfigProblem] = []
+    for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
+        expected = error.schema.get("description") if isinstance(error.schema, dict) else None
+        if error.validator in ("oneOf", "anyOf") and expected:
+            message = f"got {json.dumps(error.instance)[:80]}; expected {expected}"
+        elif error.validator == "required":
+            message = f"{error.message}; add it"
+        elif error.validator == "additionalProperties":
+            message = f"{error.message}; remove it or check its spelling"
+        else:
+            message = error.message + (f" (expected {expected})" if expected else "")
+        problems.append(ConfigProblem(json_path(error.absolute_path), message))
+    return problems
+
+
+def read_raw(path: Path | None) -> tuple[Any, str | None]:
+    """``(parsed JSON5, text)``; the embedded default when ``path`` is None or missing."""
+    if path is None or not path.exists():
+        return json.loads(json.dumps(DEFAULT_CONFIG)), None
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}", [ConfigProblem("", str(exc))]) from exc
+    try:
+        return loads(text), text
+    except JSONCError as exc:
+        raise ConfigError(f"{path} is not valid JSON", [ConfigProblem("", str(exc))]) from exc

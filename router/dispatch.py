@@ -1,0 +1,283 @@
+"""Walk a decision's fallback chain until one model answers.
+
+Fallback happens only before the first byte reaches the client: a streaming attempt's events are
+held until its first content block starts, so an upstream that fails before that (HTTP error,
+refused connection, timeout, an error chunk, a cut) moves on to the next model invisibly. After
+that, a failure becomes an Anthropic ``event: error`` and the stream ends.
+
+Errors another model cannot fix (400, 401, 402, 403 — a malformed request, a bad key, no
+credit, a refusal) return at once. A model that keeps failing is cooled down and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+
+from ccrouter.config import Target
+from ccrouter.cooldown import Cooldowns
+from ccrouter.errors import (
+    AllModelsFailedError,
+    Attempt,
+    RouterError,
+    UpstreamError,
+    as_upstream_error,
+)
+from ccrouter.pipes import PassthroughPipe, Pipe, TranslatingPipe
+from ccrouter.rules import Decision
+from ccrouter.state import RouterState
+from ccrouter.transformers.openai_response import to_anthropic_message
+from ccrouter.upstream import Prepared, RequestMeta, prepare, send
+
+log = logging.getLogger("ccrouter.dispatch")
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome:
+    """What happened, for the log line and the response headers."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    target: Target | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def tried_header(self) -> str:
+        """``openrouter,a (429), openrouter,b (ok)``: every model tried, in order."""
+        tried = [f"{a.target} ({a.status or 'failed'})" for a in self.attempts]
+        if self.target is not None:
+            tried.append(f"{self.target} (ok)")
+        return ", ".join(tried)
+
+
+@dataclass
+class StreamResult:
+    first: bytes  # everything up to and including the first content event
+    rest: AsyncIterator[bytes]
+    outcome: Outcome
+
+
+class Dispatcher:
+    def __init__(self, client: httpx.AsyncClient, cooldowns: Cooldowns | None = None) -> None:
+        self.client = client
+        self.cooldowns = cooldowns or Cooldowns()
+
+    def plan(self, decision: Decision, state: RouterState) -> list[Target]:
+        """The chain minus cooling models; all of them cooling → the one that recovers first."""
+        targets = list(dict.fromkeys(decision.targets))
+        ready = [t for t in targets if self.cooldowns.cooling(str(t)) == 0]
+        if ready:
+            return ready
+        return sorted(targets, key=lambda t: self.cooldowns.cooling(str(t)))[:1]
+
+    async def complete(
+        self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
+    ) -> tuple[dict[str, Any], Outcome]:
+        outcome = Outcome()
+
+        async def one(prepared: Prepared) -> dict[str, Any]:
+            return await self._complete_one(state, prepared)
+
+        message = await self._walk(state, decision, body, meta, outcome, False, one)
+        return message, outcome
+
+    async def open_stream(
+        self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
+    ) -> StreamResult:
+        outcome = Outcome()
+
+        async def one(prepared: Prepared) -> StreamResult:
+            return await self._open_one(state, prepared, outcome)
+
+        return await self._walk(state, decision, body, meta, outcome, True, one)
+
+    async def _walk(
+        self,
+        state: RouterState,
+        decision: Decision,
+        body: dict[str, Any],
+        meta: RequestMeta,
+        outcome: Outcome,
+        stream: bool,
+        run: Callable[[Prepared], Awaitable[T]],
+    ) -> T:
+        """Try each model in turn; return the first success or raise what to tell the client."""
+        config = state.config
+        if decision.target is None:
+            raise RouterError(
+                f"no model for route {decision.route!r}: set Router.default in "
+                f"{config.path or 'the config'}",
+                status=500,
+            )
+        queue = self.plan(decision, state)
+        tried: set[Target] = set()
+        waited = False
+        last: RouterError | None = None
+        while queue:
+            target = queue.pop(0)
+            if target in tried:
+                continue
+            tried.add(target)
+            try:
+                prepared = prepare(config, state.chain_if_known(target), target, body, meta, stream)
+                result = await run(prepared)
+            except UpstreamError as exc:
+                last = exc
+                self._failed(state, target, exc, outcome)
+                if not (exc.retryable or exc.context_length):
+                    raise
+                if exc.context_length:
+                    queue += [t for t in config.chain("longContext") if t not in tried]
+                wait = exc.retry_after or 0
+                if (
+                    not queue
+                    and not waited
+                    and 0 < wait <= config.resilience.max_retry_after_wait_s
+                ):
+                    waited = True  # a short Retry-After on the last model: wait once, try again
+                    tried.discard(target)
+                    queue.append(target)
+                    await asyncio.sleep(wait)
+                continue
+            except RouterError as exc:  # unknown provider, missing key: another model may work
+                last = exc
+                outcome.attempts.append(Attempt(str(target), None, exc.message, exc))
+                log.warning("attempt %s skipped: %s", target, exc.message)
+                continue
+            outcome.target = target
+            self.cooldowns.succeeded(str(target))
+            return result
+        assert last is not None
+        if len(outcome.attempts) == 1:
+            raise last
+        raise AllModelsFailedError(outcome.attempts, as_upstream_error(last))
+
+    async def _complete_one(self, state: RouterState, prepared: Prepared) -> dict[str, Any]:
+        r = state.config.resilience
+        response = await send(
+            self.client,
+            prepared,
+            stream=False,
+            first_byte_timeout_s=r.first_byte_timeout_s,
+            read_timeout_s=state.config.api_timeout_ms / 1000,
+            connect_timeout_s=r.connect_timeout_s,
+        )
+        try:
+            raw = await response.aread()
+        except httpx.HTTPError as exc:
+            raise UpstreamError(
+                f"{prepared.target}: connection lost ({exc})", status=500, retryable=True
+            ) from exc
+        finally:
+            await response.aclose()
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise UpstreamError(
+                f"{prepared.target}: answered with invalid JSON", status=500, retryable=True
+            ) from exc
+        if prepared.provider.kind == "anthropic":
+            return dict(body)
+        for transformer in reversed(prepared.chain):
+            body = transformer.transform_response(body, prepared.ctx)
+        return to_anthropic_message(body, prepared.ctx)
+
+    async def _open_one(
+        self, state: RouterState, prepared: Prepared, outcome: Outcome
+    ) -> StreamResult:
+        r = state.config.resilience
+        response = await send(
+            self.client,
+            prepared,
+            stream=True,
+            first_byte_timeout_s=r.first_byte_timeout_s,
+            read_timeout_s=state.config.api_timeout_ms / 1000,
+            connect_timeout_s=r.connect_timeout_s,
+        )
+        pipe: Pipe = (
+            PassthroughPipe(prepared.ctx)
+            if prepared.provider.kind == "anthropic"
+            else TranslatingPipe(prepared.ctx, prepared.chain)
+        )
+        chunks = response.aiter_bytes()
+        held: list[bytes] = []
+        try:
+            while not pipe.started_content:
+                try:
+                    raw = await chunks.__anext__()
+                except StopAsyncIteration:
+                    held.append(pipe.finish())  # a whole answer without a content block
+                    await response.aclose()
+                    outcome.summary = pipe.summary()
+                    return StreamResult(b"".join(held), _empty(), outcome)
+                held.append(pipe.feed(raw))
+        except httpx.HTTPError as exc:
+            await response.aclose()
+            raise UpstreamError(
+                f"{prepared.target}: stream broke before any content ({type(exc).__name__})",
+                status=500,
+                retryable=True,
+            ) from exc
+        except BaseException:
+            await response.aclose()
+            raise
+        return StreamResult(b"".join(held), _relay(response, chunks, pipe, outcome), outcome)
+
+    def _failed(
+        self, state: RouterState, target: Target, exc: UpstreamError, outcome: Outcome
+    ) -> None:
+        outcome.attempts.append(Attempt(str(target), exc.upstream_status, _short(exc), exc))
+        if exc.retryable:
+            r = state.config.resilience
+            self.cooldowns.failed(
+                str(target),
+                after_failures=r.cooldown_after_failures,
+                cooldown_s=r.cooldown_s,
+                retry_after=exc.retry_after,
+            )
+        log.warning("attempt %s failed: %s", target, exc.message)
+
+
+def _short(exc: UpstreamError) -> str:
+    text = exc.message
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+async def _empty() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover
+
+
+async def _relay(
+    response: httpx.Response, chunks: AsyncIterator[bytes], pipe: Pipe, outcome: Outcome
+) -> AsyncIterator[bytes]:
+    """The rest of a committed stream; failures become an ``event: error``; always closes."""
+    started = time.perf_counter()
+    try:
+        try:
+            async for raw in chunks:
+                out = pipe.feed(raw)
+                if out:
+                    yield out
+            yield pipe.finish()
+        except UpstreamError as exc:
+            log.warning("stream from %s failed after content: %s", outcome.target, exc.message)
+            yield pipe.fail(exc)
+        except httpx.HTTPError as exc:
+            error = UpstreamError(
+                f"{outcome.target}: connection lost mid-stream ({type(exc).__name__})",
+                status=500,
+                retryable=True,
+            )
+            log.warning("%s", error.message)
+            yield pipe.fail(error)
+    finally:
+        await response.aclose()
+        outcome.summary = pipe.summary()
+        outcome.summary["stream_ms"] = round((time.perf_counter() - started) * 1000, 1)

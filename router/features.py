@@ -1,0 +1,171 @@
+"""``RouteRequest``: the frozen, precomputed view of one request that every rule reads.
+
+Built once per request by ``build_route_request``; rules (built-in and custom) are pure
+functions of it. Nothing here mutates the body; rewrites (the subagent tag) are a separate step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+SUBAGENT_TAG = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>\s*", re.S)
+
+
+@dataclass(frozen=True)
+class RouteRequest:
+    """Everything a routing rule may look at. Treat ``body`` and ``headers`` as read-only."""
+
+    model: str  # the model string the client sent
+    body: Mapping[str, Any]
+    headers: Mapping[str, str]  # lower-cased names
+    token_count: int
+    session_id: str | None = None
+    session_last_tokens: int | None = None  # this session's previous request, if known
+    thinking_type: str | None = None  # "enabled" | "adaptive" | "disabled" | None
+    thinking_budget: int | None = None
+    effort: str | None = None  # output_config.effort
+    max_tokens: int = 0
+    stream: bool = False
+    tool_names: frozenset[str] = frozenset()
+    tool_types: frozenset[str] = frozenset()
+    has_image: bool = False  # image blocks in the latest user turn
+    last_user_text: str = ""
+    system_text: str = ""
+    subagent_model: str | None = None  # from <CCR-SUBAGENT-MODEL>
+    is_subagent: bool = False  # x-claude-code-agent-id or cc_is_subagent=true
+    betas: frozenset[str] = frozenset()
+    extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def is_probe(self) -> bool:
+        """Claude Code's `/model` validation probe: non-streaming, max_tokens 1."""
+        return self.max_tokens == 1 and not self.stream
+
+    @property
+    def has_web_search(self) -> bool:
+        return any(t.startswith("web_search") for t in self.tool_types)
+
+
+def session_id_of(body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
+    """Header ``X-Claude-Code-Session-Id``, else ``metadata.user_id`` (JSON or legacy form)."""
+    sid = headers.get("x-claude-code-session-id")
+    if sid:
+        return sid[:256]
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if isinstance(metadata, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    if user_id.startswith("{"):
+        try:
+            parsed = orjson.loads(user_id)
+        except orjson.JSONDecodeError:
+            return None
+        value = parsed.get("session_id") if isinstance(parsed, dict) else None
+        return str(value)[:256] if value else None
+    _, sep, tail = user_id.partition("_session_")
+    return tail[:256] if sep and tail else None
+
+
+def _texts(content: Any) -> list[str]:
+    if isinstance(content, str):
+        return [content]
+    out: list[str] = []
+    if isinstance(content, list):
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                text = block.get("text")
+                if isinstance(text, str):
+                    out.append(text)
+    return out
+
+
+def _has_image(content: Any) -> bool:
+    if not isinstance(content, list):
+        return False
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "image":
+            return True
+        if kind == "tool_result" and _has_image(block.get("content")):
+            return True
+    return False
+
+
+def _last_user(messages: list[Any]) -> Any:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return message.get("content")
+    return None
+
+
+def system_texts(body: Mapping[str, Any]) -> list[str]:
+    system = body.get("system")
+    return _texts(system) if system is not None else []
+
+
+def build_route_request(
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    token_count: int,
+    session_last_tokens: int | None = None,
+) -> RouteRequest:
+    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    assert isinstance(messages, list)
+    thinking = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
+    assert isinstance(thinking, dict)
+    output_config = body.get("output_config")
+    tools = [t for t in body.get("tools") or () if isinstance(t, dict)]
+    system = system_texts(body)
+    system_text = "\n".join(system)
+    match = SUBAGENT_TAG.search(system_text)
+    last_user = _last_user(messages)
+    budget = thinking.get("budget_tokens")
+    return RouteRequest(
+        model=str(body.get("model") or ""),
+        body=body,
+        headers=headers,
+        token_count=token_count,
+        session_id=session_id_of(body, headers),
+        session_last_tokens=session_last_tokens,
+        thinking_type=thinking.get("type") if thinking else None,
+        thinking_budget=budget if isinstance(budget, int) else None,
+        effort=output_config.get("effort") if isinstance(output_config, dict) else None,
+        max_tokens=body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0,
+        stream=body.get("stream") is True,
+        tool_names=frozenset(str(t.get("name")) for t in tools if t.get("name")),
+        tool_types=frozenset(str(t.get("type")) for t in tools if t.get("type")),
+        has_image=_has_image(last_user),
+        last_user_text="\n".join(_texts(last_user)),
+        system_text=system_text,
+        subagent_model=match.group(1).strip() if match else None,
+        is_subagent="x-claude-code-agent-id" in headers or "cc_is_subagent=true" in system_text,
+        betas=frozenset(
+            b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()
+        ),
+    )
+
+
+def strip_subagent_tag(body: dict[str, Any]) -> dict[str, Any]:
+    """A shallow copy of ``body`` with the subagent tag removed from the system prompt."""
+    system = body.get("system")
+    if isinstance(system, str):
+        return {**body, "system": SUBAGENT_TAG.sub("", system)}
+    if isinstance(system, list):
+        blocks = [
+            {**b, "text": SUBAGENT_TAG.sub("", b["text"])}
+            if isinstance(b, dict)
+            and isinstance(b.get("text"), str)
+            and "<CCR-SUBAGENT" in b["text"]
+            else b
+            for b in system
+        ]
+        return {**body, "system": blocks}
+    return body

@@ -1,0 +1,256 @@
+"""``POST /v1/messages``: parse → classify → dispatch → respond, as a raw ASGI handler.
+
+Raw ASGI keeps the hot path short (no framework request objects) and lets the handler watch for
+the client going away: a disconnect at any point — while models are tried or mid-stream —
+cancels the work, which closes the upstream connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from ccrouter.config import Config
+from ccrouter.dispatch import Dispatcher, Outcome
+from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
+from ccrouter.features import build_route_request, session_id_of, strip_subagent_tag
+from ccrouter.log import request_log
+from ccrouter.plugins import classify_custom
+from ccrouter.rules import Decision, classify_builtin, with_chain
+from ccrouter.state import DecisionRecord, RouterState, StateHolder
+from ccrouter.tokens import TokenCounter
+from ccrouter.upstream import RequestMeta, user_hash_of
+from ccrouter.validate import check_messages_request, parse_json_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY = 64 * 1024 * 1024
+log = logging.getLogger("ccrouter.messages")
+
+
+def headers_of(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def check_auth(config: Config, headers: dict[str, str]) -> None:
+    if not config.apikey:
+        return
+    given = headers.get("x-api-key")
+    if given is None:
+        auth = headers.get("authorization", "")
+        given = auth[7:] if auth[:7].lower() == "bearer " else None
+    if given is None:
+        raise AuthenticationError(
+            "missing API key: this ccrouter requires its APIKEY as x-api-key or "
+            "Authorization: Bearer (set ANTHROPIC_AUTH_TOKEN for Claude Code)"
+        )
+    if not hmac.compare_digest(given.encode(), config.apikey.encode()):
+        raise AuthenticationError(
+            "invalid API key: send the APIKEY from the ccrouter config (ANTHROPIC_AUTH_TOKEN)"
+        )
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived."""
+
+
+async def read_body(receive: Receive) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise RouterError(f"request body over {MAX_BODY // 2**20} MiB", status=413)
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts) if len(parts) != 1 else parts[0]
+
+
+async def classify(state: RouterState, view: Any) -> Decision:
+    if state.custom_routers:
+        decision = await classify_custom(state.custom_routers, view, state.config)
+        if decision is not None:
+            return with_chain(decision, state.config)
+    return classify_builtin(view, state.config)
+
+
+class MessagesEndpoint:
+    def __init__(self, holder: StateHolder, dispatcher: Dispatcher, counter: TokenCounter) -> None:
+        self.holder = holder
+        self.dispatcher = dispatcher
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        task = asyncio.current_task()
+        done = False
+
+        async def watch_disconnect() -> None:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    if not done and task is not None:
+                        task.cancel()
+                    return
+
+        response_started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = True
+            await send(message)
+
+        request_id = new_request_id()
+        started = time.perf_counter()
+        state = self.holder.current()
+        headers = headers_of(scope)
+        record = DecisionRecord(time.time(), "-", "-", "", 0, "error")
+        watcher: asyncio.Task[None] | None = None
+        try:
+            check_auth(state.config, headers)
+            body = parse_json_body(await read_body(receive))
+            watcher = asyncio.ensure_future(watch_disconnect())
+            await self._handle(state, body, headers, request_id, record, tracked_send)
+            done = True
+        except ClientGone:
+            record.status = "client disconnected"
+        except asyncio.CancelledError:
+            record.status = "client disconnected"
+            if watcher is None or not watcher.done():
+                raise  # not our cancellation: the server is shutting down
+        except Exception as exc:
+            done = True
+            wire = to_anthropic_error(exc, request_id)
+            record.status = f"error {wire.status}"
+            if not isinstance(exc, RouterError):
+                log.exception("unexpected error handling %s", request_id)
+            if response_started:
+                return  # mid-stream failures already became an error event
+            await _send_json(
+                send, wire.status, wire.body, {**wire.headers, "request-id": request_id}
+            )
+        finally:
+            done = True
+            if watcher is not None:
+                watcher.cancel()
+            self.holder.requests += 1
+            self.holder.record(record)
+            ms = (time.perf_counter() - started) * 1000
+            request_log.info(
+                "%s route=%s model=%s reason=%r tokens=%d status=%s ms=%.1f",
+                request_id,
+                record.route,
+                record.target,
+                record.reason,
+                record.tokens,
+                record.status,
+                ms,
+            )
+
+    async def _handle(
+        self,
+        state: RouterState,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        request_id: str,
+        record: DecisionRecord,
+        send: Send,
+    ) -> None:
+        check_messages_request(body)
+        decide_start = time.perf_counter()
+        tokens = self.counter.count_request(body)
+        session = session_id_of(body, headers)
+        view = build_route_request(body, headers, tokens, self.holder.sessions.get(session))
+        decision = await classify(state, view)
+        decide_ms = (time.perf_counter() - decide_start) * 1000
+        self.holder.sessions.put(view.session_id, tokens)
+        record.route, record.reason, record.tokens = decision.route, decision.reason, tokens
+        record.target = str(decision.target)
+        record.session_id = view.session_id
+        if view.subagent_model is not None:
+            body = strip_subagent_tag(body)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s decision %s in %.2f ms; body %s",
+                request_id,
+                decision,
+                decide_ms,
+                orjson.dumps(body)[:4000],
+            )
+        meta = RequestMeta(
+            requested_model=view.model,
+            token_count=tokens,
+            session_id=view.session_id,
+            user_hash=user_hash_of(body),
+            headers=headers,
+            route=decision.route,
+        )
+        if view.stream:
+            result = await self.dispatcher.open_stream(state, decision, body, meta)
+            record.target = str(result.outcome.target)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": _headers(
+                        request_id, decision, result.outcome, b"text/event-stream", stream=True
+                    ),
+                }
+            )
+            await send({"type": "http.response.body", "body": result.first, "more_body": True})
+            try:
+                async for chunk in result.rest:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finally:
+                await result.rest.aclose()  # type: ignore[attr-defined]
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            record.status = "ok"
+        else:
+            message, outcome = await self.dispatcher.complete(state, decision, body, meta)
+            record.target = str(outcome.target)
+            await _send_json(
+                send, 200, message, {}, _headers(request_id, decision, outcome, b"application/json")
+            )
+            record.status = "ok"
+
+
+def _headers(
+    request_id: str, decision: Decision, outcome: Outcome, content_type: bytes, stream: bool = False
+) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"content-type", content_type),
+        (b"request-id", request_id.encode()),
+        (b"x-ccrouter-route", decision.route.encode()),
+        (b"x-ccrouter-model", str(outcome.target).encode()),
+        (b"x-ccrouter-tried", outcome.tried_header().encode()),
+    ]
+    if stream:
+        headers.append((b"cache-control", b"no-cache"))
+    return headers
+
+
+async def _send_json(
+    send: Send,
+    status: int,
+    body: dict[str, Any],
+    extra: dict[str, str],
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    payload = orjson.dumps(body)
+    raw = headers or [(b"content-type", b"application/json")]
+    raw = raw + [(k.encode(), v.encode()) for k, v in extra.items()]
+    raw.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,164 @@
+"""Upstream stream bytes in, Anthropic SSE bytes out, one network read at a time.
+
+``TranslatingPipe`` decodes OpenAI SSE, runs each chunk through the transformer chain (model
+then provider, in reverse) and the core translator. ``PassthroughPipe`` forwards an
+Anthropic-speaking upstream's bytes untouched, watching the events only to know when content
+has started and whether the upstream reported an error. Both raise ``UpstreamError`` for
+upstream failures; the dispatcher decides between falling back and an ``event: error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import orjson
+
+from ccrouter.errors import UpstreamError, error_event_data
+from ccrouter.sse import SSEDecoder, encode_event, encode_events
+from ccrouter.transformers.base import Transformer
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
+
+
+class Pipe(Protocol):
+    started_content: bool
+
+    def feed(self, raw: bytes) -> bytes: ...
+    def finish(self) -> bytes: ...
+    def fail(self, exc: BaseException) -> bytes: ...
+    def summary(self) -> dict[str, Any]: ...
+
+
+class TranslatingPipe:
+    def __init__(self, ctx: TranslationContext, chain: tuple[Transformer, ...]) -> None:
+        self._ctx = ctx
+        self._decoder = SSEDecoder()
+        self._translator = OpenAIStreamTranslator(ctx)
+        self._reverse = tuple(reversed(chain))
+        self._done = False
+
+    @property
+    def started_content(self) -> bool:
+        return self._translator.started_content
+
+    def feed(self, raw: bytes) -> bytes:
+        events = []
+        translator = self._translator
+        for sse in self._decoder.feed(raw):
+            if sse.comment is not None:
+                events += translator.keepalive()
+                continue
+            data = sse.data
+            if self._done or not data:
+                continue
+            if data == "[DONE]":
+                self._done = True
+                continue
+            try:
+                chunk = orjson.loads(data)
+            except orjson.JSONDecodeError:
+                raise UpstreamError(
+                    f"{self._ctx.provider},{self._ctx.upstream_model} sent malformed JSON in its "
+                    f"stream: {data[:60]!r}",
+                    status=500,
+                    retryable=True,
+                ) from None
+            if not isinstance(chunk, dict):
+                continue
+            if self._reverse:
+                for piece in self._through_chain(chunk):
+                    events += translator.feed(piece)
+            else:
+                events += translator.feed(chunk)
+        return encode_events(events) if events else b""
+
+    def _through_chain(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
+        pieces = [chunk]
+        for transformer in self._reverse:
+            pieces = [
+                out for piece in pieces for out in transformer.transform_chunk(piece, self._ctx)
+            ]
+        return pieces
+
+    def finish(self) -> bytes:
+        # A last event without its blank line still counts.
+        tail = b"" if self._done else self.feed(b"\n\n")
+        events = []
+        for transformer in self._reverse:
+            for piece in transformer.finish_stream(self._ctx):
+                events += self._translator.feed(piece)
+        events += self._translator.finish()
+        return tail + encode_events(events)
+
+    def fail(self, exc: BaseException) -> bytes:
+        return encode_events(self._translator.fail(exc))
+
+    def summary(self) -> dict[str, Any]:
+        t = self._translator
+        return {
+            "usage": getattr(t, "usage", None),
+            "stop_reason": getattr(t, "stop_reason", None),
+            "cost": getattr(t, "cost", None),
+            "generation_id": getattr(t, "generation_id", None),
+        }
+
+
+class PassthroughPipe:
+    """Anthropic in, Anthropic out: bytes are forwarded exactly as received."""
+
+    def __init__(self, ctx: TranslationContext) -> None:
+        self._ctx = ctx
+        self._decoder = SSEDecoder()
+        self.started_content = False
+        self._stopped = False
+        self._usage: dict[str, Any] | None = None
+        self._stop_reason: str | None = None
+
+    def feed(self, raw: bytes) -> bytes:
+        for sse in self._decoder.feed(raw):
+            self._watch(sse.event, sse.data)
+        return raw
+
+    def _watch(self, event: str | None, data: str) -> None:
+        if event == "content_block_start":
+            self.started_content = True
+        elif event == "message_stop":
+            self._stopped = True
+        elif event == "message_delta":
+            try:
+                parsed = orjson.loads(data)
+                self._usage = parsed.get("usage")
+                self._stop_reason = (parsed.get("delta") or {}).get("stop_reason")
+            except (orjson.JSONDecodeError, AttributeError):
+                pass
+        elif event == "error" and not self.started_content:
+            try:
+                error = orjson.loads(data).get("error") or {}
+            except (orjson.JSONDecodeError, AttributeError):
+                error = {}
+            kind = str(error.get("type", "api_error"))
+            raise UpstreamError(
+                f"{self._ctx.provider},{self._ctx.upstream_model}: {error.get('message', 'error')}",
+                status=529 if kind == "overloaded_error" else 500,
+                retryable=kind in ("overloaded_error", "api_error", "rate_limit_error"),
+                error_type=kind,
+            )
+        elif event == "error":
+            self._stopped = True
+
+    def finish(self) -> bytes:
+        for sse in self._decoder.flush():
+            self._watch(sse.event, sse.data)
+        if not self._stopped:
+            raise UpstreamError(
+                f"{self._ctx.provider},{self._ctx.upstream_model}: stream ended before message_stop",
+                status=500,
+                retryable=True,
+            )
+        return b""
+
+    def fail(self, exc: BaseException) -> bytes:
+        return encode_event("error", error_event_data(exc))
+
+    def summary(self) -> dict[str, Any]:
+        return {"usage": self._usage, "stop_reason": self._stop_reason}

@@ -1,0 +1,64 @@
+"""Hot reload: watch the config and plugin files; rebuild, validate, swap — or keep the old.
+
+Each change builds a complete new snapshot; only a fully valid one is swapped in (one
+assignment). A broken edit keeps the last good snapshot, logs every problem with its JSON path
+and shows it on /health and in ``ccrouter status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from watchfiles import awatch
+
+from ccrouter.errors import ConfigError
+from ccrouter.snapshot import build_state, watched_paths
+from ccrouter.state import StateHolder
+
+log = logging.getLogger("ccrouter.reload")
+
+
+def reload_now(holder: StateHolder, config_path: Path | None) -> bool:
+    """Rebuild from disk; True when the new snapshot was swapped in."""
+    try:
+        state = build_state(config_path)
+    except ConfigError as exc:
+        holder.fail_reload(exc.message)
+        log.error("config reload failed, keeping the last good config: %s", exc.message)
+        return False
+    except Exception as exc:  # a reload must never take the server down
+        holder.fail_reload(f"{type(exc).__name__}: {exc}")
+        log.exception("config reload failed, keeping the last good config")
+        return False
+    holder.swap(state)
+    for problem in state.load_problems:
+        log.warning("reloaded with a problem: %s", problem)
+    log.info("config reloaded from %s", config_path or "the embedded default")
+    return True
+
+
+def _relevant(path: str) -> bool:
+    return path.endswith((".json", ".py", ".json5", ".jsonc"))
+
+
+async def watch_forever(
+    holder: StateHolder, config_path: Path | None, stop: asyncio.Event, debounce_ms: int = 150
+) -> None:
+    while not stop.is_set():
+        paths = watched_paths(holder.current(), config_path)
+        if not paths:
+            return
+        try:
+            async for changes in awatch(
+                *paths, stop_event=stop, debounce=debounce_ms, step=50, recursive=False
+            ):
+                if any(_relevant(p) for _, p in changes):
+                    before = watched_paths(holder.current(), config_path)
+                    reload_now(holder, config_path)
+                    if watched_paths(holder.current(), config_path) != before:
+                        break  # the set of folders changed: watch the new set
+        except Exception:
+            log.exception("file watcher stopped; retrying in 1 s")
+            await asyncio.sleep(1)

@@ -1,0 +1,169 @@
+"""Built-in routing rules: pure functions of (RouteRequest, Config), first non-None wins.
+
+Order (README, "Routing"): custom routers, then
+    explicit → longContext → subagent → background → think → webSearch → image → default.
+Each rule names the route it chose and says why in plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from ccrouter.config import Config, Target
+from ccrouter.features import RouteRequest
+
+SESSION_FOLLOW_UP_TOKENS = 20_000
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: str  # "explicit", "longContext", …, "default", or "custom:<file>"
+    target: Target | None  # None only when the config has no route for it at all
+    reason: str
+    chain: tuple[Target, ...] = ()  # fallbacks after target, filled by classify()
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return ((self.target,) if self.target else ()) + self.chain
+
+
+Rule = Callable[[RouteRequest, Config], Decision | None]
+
+
+def _route(config: Config, route: str, reason: str) -> Decision | None:
+    chain = config.routes.get(route)
+    if not chain:
+        return None
+    return Decision(route, chain[0], reason)
+
+
+def explicit_model(req: RouteRequest, config: Config) -> Decision | None:
+    """`/model provider,model` (and its max_tokens=1 probe), or a bare model id a provider lists."""
+    probe = " (Claude Code's /model validation probe)" if req.is_probe else ""
+    if "," in req.model:
+        target = Target.parse(req.model)
+        provider = config.provider(target.provider)
+        if provider is not None:
+            lowered = {m.lower(): m for m in provider.models}
+            target = Target(provider.name, lowered.get(target.model.lower(), target.model))
+        return Decision("explicit", target, f"model field names {req.model!r}{probe}")
+    for provider in config.providers.values():
+        if req.model and req.model in provider.models:
+            target = Target(provider.name, req.model)
+            return Decision("explicit", target, f"model {req.model!r} is listed by {provider.name}")
+    return None
+
+
+def long_context(req: RouteRequest, config: Config) -> Decision | None:
+    limit = config.long_context_threshold
+    if req.token_count > limit:
+        return _route(config, "longContext", f"{req.token_count} tokens > threshold {limit}")
+    last = req.session_last_tokens
+    if last is not None and last > limit and req.token_count > SESSION_FOLLOW_UP_TOKENS:
+        return _route(
+            config,
+            "longContext",
+            f"session's last request had {last} tokens > {limit} and this one "
+            f"{req.token_count} > {SESSION_FOLLOW_UP_TOKENS}",
+        )
+    return None
+
+
+def subagent(req: RouteRequest, config: Config) -> Decision | None:
+    if not req.subagent_model:
+        return None
+    target = Target.parse(req.subagent_model)
+    return Decision("subagent", target, f"<CCR-SUBAGENT-MODEL> tag names {req.subagent_model!r}")
+
+
+def background(req: RouteRequest, config: Config) -> Decision | None:
+    model = req.model.lower()
+    for pattern in config.background_models:
+        if fnmatchcase(model, pattern.lower()):
+            return _route(config, "background", f"model {req.model!r} matches {pattern!r}")
+    return None
+
+
+def think(req: RouteRequest, config: Config) -> Decision | None:
+    reason = think_reason(req, config)
+    return _route(config, "think", reason) if reason else None
+
+
+def think_reason(req: RouteRequest, config: Config) -> str | None:
+    """Why this request asks for deep thinking, or None.
+
+    Claude Code sends adaptive thinking with effort ``medium`` on every turn of a Claude model
+    (``high`` for unknown model names, and ``budget = max_tokens - 1`` for Claude 4.5), so the
+    mere presence of ``thinking`` means nothing; these do: an explicit budget, a high effort the
+    user chose, or a keyword such as "ultrathink".
+    """
+    trigger = config.think_trigger
+    if req.thinking_type in (None, "disabled"):
+        return None
+    budget = req.thinking_budget
+    if (
+        req.thinking_type == "enabled"
+        and budget is not None
+        and budget >= trigger.min_budget_tokens
+        and budget != req.max_tokens - 1
+    ):
+        return f"explicit thinking budget {budget}"
+    if req.effort in trigger.efforts:
+        default_high = req.effort == "high" and not req.model.lower().startswith("claude")
+        if not (default_high and trigger.ignore_default_effort):
+            return f"effort {req.effort!r}"
+    text = req.last_user_text.lower()
+    for keyword in trigger.keywords:
+        if keyword.lower() in text:
+            return f"keyword {keyword!r} in the latest user turn"
+    return None
+
+
+def web_search(req: RouteRequest, config: Config) -> Decision | None:
+    if req.has_web_search:
+        return _route(config, "webSearch", "a web_search tool is present")
+    return None
+
+
+def image(req: RouteRequest, config: Config) -> Decision | None:
+    if req.has_image:
+        return _route(config, "image", "the latest user turn has an image")
+    return None
+
+
+def default(req: RouteRequest, config: Config) -> Decision | None:
+    return _route(config, "default", "no other rule matched") or Decision(
+        "default", None, "Router.default is not set in the config"
+    )
+
+
+BUILTIN_RULES: tuple[Rule, ...] = (
+    explicit_model,
+    long_context,
+    subagent,
+    background,
+    think,
+    web_search,
+    image,
+    default,
+)
+
+
+def with_chain(decision: Decision, config: Config) -> Decision:
+    """Attach the route's fallbacks (its list, CCR v2 `fallback`, then the global chain)."""
+    if decision.target is None:
+        return decision
+    chain = tuple(t for t in config.chain(decision.route) if t != decision.target)
+    if decision.route in ("explicit", "subagent") or decision.route.startswith("custom:"):
+        chain = config.global_fallback
+    return Decision(decision.route, decision.target, decision.reason, chain)
+
+
+def classify_builtin(req: RouteRequest, config: Config) -> Decision:
+    for rule in BUILTIN_RULES:
+        decision = rule(req, config)
+        if decision is not None:
+            return with_chain(decision, config)
+    raise AssertionError("the default rule always decides")  # pragma: no cover

@@ -1,0 +1,192 @@
+"""One attempt against one upstream model: build the request, send it, classify failures.
+
+``prepare()`` turns the client's Anthropic body into the provider's request (core translation
+then the transformer chain, or a pass-through for Messages-speaking providers). ``send()`` posts
+it on the shared client and turns every way it can fail into an ``UpstreamError`` that says
+whether another model could help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from ccrouter.config import Config, ProviderConfig, Target
+from ccrouter.errors import AuthenticationError, InvalidRequestError, UpstreamError
+from ccrouter.transformers.base import Transformer, UpstreamRequest
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.openai_request import to_openai_request
+from ccrouter.transformers.vocab import upstream_error_from_body
+
+# Headers an Anthropic-native upstream should see from the client; everything else is dropped.
+_PASS_HEADERS = ("anthropic-version", "anthropic-beta")
+# Claude Code-only body fields that carry local paths and mean nothing upstream.
+_PASSTHROUGH_DROP = ("safeguards",)
+
+
+@dataclass
+class RequestMeta:
+    """Per-request facts the translation needs, computed once."""
+
+    requested_model: str
+    token_count: int
+    session_id: str | None
+    user_hash: str | None
+    headers: Mapping[str, str]
+    route: str = "default"
+
+
+@dataclass
+class Prepared:
+    target: Target
+    provider: ProviderConfig
+    ctx: TranslationContext
+    chain: tuple[Transformer, ...]
+    request: UpstreamRequest
+
+
+def user_hash_of(body: Mapping[str, Any]) -> str | None:
+    metadata = body.get("metadata")
+    user_id = metadata.get("user_id") if isinstance(metadata, dict) else None
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    return "ccr_" + hashlib.sha256(user_id.encode()).hexdigest()[:32]
+
+
+def prepare(
+    config: Config,
+    chain: tuple[Transformer, ...],
+    target: Target,
+    body: dict[str, Any],
+    meta: RequestMeta,
+    stream: bool,
+) -> Prepared:
+    provider = config.provider(target.provider)
+    if provider is None:
+        known = ", ".join(config.providers) or "none"
+        raise InvalidRequestError(
+            f"unknown provider {target.provider!r} in {str(target)!r}; known providers: {known}"
+        )
+    if provider.missing_key:
+        raise AuthenticationError(
+            f"provider {provider.name!r} has no API key: {provider.missing_key} (or set "
+            f"api_key in {config.path or 'the config'}) and try again"
+        )
+    ctx = TranslationContext(
+        requested_model=meta.requested_model,
+        upstream_model=target.model,
+        provider=provider.name,
+        stream=stream,
+        dialect=provider.dialect,
+        input_estimate=meta.token_count,
+        session_id=meta.session_id,
+        user_hash=meta.user_hash,
+        strip_billing_header=config.strip_billing_header,
+    )
+    if provider.kind == "anthropic":
+        request = _passthrough_request(provider, target, body, meta, stream)
+    else:
+        payload = to_openai_request(body, ctx)
+        if provider.max_tokens and isinstance(payload.get("max_tokens"), int):
+            payload["max_tokens"] = min(payload["max_tokens"], provider.max_tokens)
+        headers = {
+            "authorization": f"Bearer {provider.api_key}",
+            "content-type": "application/json",
+        }
+        request = UpstreamRequest(provider.url, headers, payload)
+    for transformer in chain:
+        request = transformer.transform_request(request, ctx)
+    return Prepared(target, provider, ctx, chain, request)
+
+
+def _passthrough_request(
+    provider: ProviderConfig, target: Target, body: dict[str, Any], meta: RequestMeta, stream: bool
+) -> UpstreamRequest:
+    payload = {k: v for k, v in body.items() if k not in _PASSTHROUGH_DROP}
+    payload["model"] = target.model
+    headers = {"content-type": "application/json"}
+    for name in _PASS_HEADERS:
+        if name in meta.headers:
+            headers[name] = meta.headers[name]
+    headers.setdefault("anthropic-version", "2023-06-01")
+    if provider.dialect == "openrouter" or "openrouter.ai" in provider.url:
+        headers["authorization"] = f"Bearer {provider.api_key}"
+    else:
+        headers["x-api-key"] = provider.api_key
+    return UpstreamRequest(provider.url, headers, payload)
+
+
+def retry_after_of(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _transport_error(exc: BaseException, target: Target, timeout_s: float) -> UpstreamError:
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return UpstreamError(
+            f"{target} did not answer within {timeout_s:g}s", status=504, retryable=True
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return UpstreamError(
+            f"{target}: cannot connect ({exc or 'refused'})", status=500, retryable=True
+        )
+    return UpstreamError(
+        f"{target}: connection failed ({type(exc).__name__}: {exc})", status=500, retryable=True
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    prepared: Prepared,
+    *,
+    stream: bool,
+    first_byte_timeout_s: float,
+    read_timeout_s: float,
+    connect_timeout_s: float,
+) -> httpx.Response:
+    """POST the request; returns a 2xx response (streaming: body not yet read)."""
+    req = prepared.request
+    timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
+    request = client.build_request(
+        "POST", req.url, content=orjson.dumps(req.body), headers=req.headers, timeout=timeout
+    )
+    wait = first_byte_timeout_s if stream else read_timeout_s
+    try:
+        response = await asyncio.wait_for(client.send(request, stream=True), wait)
+    except (httpx.HTTPError, OSError, TimeoutError) as exc:
+        raise _transport_error(exc, prepared.target, wait) from exc
+    if response.status_code < 400:
+        return response
+    try:
+        raw = await asyncio.wait_for(response.aread(), connect_timeout_s + 5)
+    except (httpx.HTTPError, TimeoutError):
+        raw = b""
+    finally:
+        await response.aclose()
+    try:
+        body: Any = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        body = raw.decode("utf-8", "replace")[:500]
+    error = upstream_error_from_body(response.status_code, body, retry_after_of(response.headers))
+    error.message = f"{prepared.target}: {error.message}"
+    raise error

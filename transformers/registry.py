@@ -1,0 +1,131 @@
+"""Transformer names → classes, chains per (provider, model), and user transformer files.
+
+Chains are built once per config snapshot and reused by every request (transformers keep
+per-request state in ``ctx.extras``, never on themselves). A user transformer file that fails
+to load does not reject the config: requests whose chain names it fail with a clear error
+naming the file, and every other request works.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccrouter.errors import ConfigProblem, PluginError
+from ccrouter.transformers.base import Transformer, TransformerSpec, UpstreamRequest
+from ccrouter.transformers.builtin import BUILTINS
+from ccrouter.transformers.context import TranslationContext
+
+if TYPE_CHECKING:
+    from ccrouter.config import ProviderConfig
+
+log = logging.getLogger("ccrouter.transformers")
+
+
+class BrokenTransformer(Transformer):
+    """Stands in for a user transformer that failed to load; fails the requests that use it."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why
+
+    def transform_request(self, req: UpstreamRequest, ctx: TranslationContext) -> UpstreamRequest:
+        raise PluginError(self.why)
+
+
+class TransformerRegistry:
+    def __init__(self, extra: Mapping[str, type[Transformer]] | None = None) -> None:
+        self._classes: dict[str, type[Transformer]] = {k.lower(): v for k, v in BUILTINS.items()}
+        for name, cls in (extra or {}).items():
+            self._classes[name.lower()] = cls
+        self._broken: dict[str, str] = {}  # file stem -> why
+        self._chains: dict[tuple[str, str], tuple[Transformer, ...]] = {}
+
+    def known(self) -> list[str]:
+        return sorted({cls.name or key for key, cls in self._classes.items()})
+
+    def load_user_files(self, items: tuple[tuple[Path, Mapping[str, Any]], ...]) -> list[str]:
+        problems: list[str] = []
+        for path, options in items:
+            try:
+                cls = _load_class(path)
+            except Exception as exc:
+                why = f"user transformer {path.name} failed to load: {type(exc).__name__}: {exc}"
+                self._broken[path.stem.lower()] = why
+                problems.append(why)
+                log.warning("%s", why)
+                continue
+            defaults = dict(options)
+            bound = type(cls.__name__, (cls,), {"_defaults": defaults})
+            self._classes[cls.name.lower()] = bound
+        return problems
+
+    def problems(self, providers: Mapping[str, ProviderConfig]) -> list[ConfigProblem]:
+        """Unknown transformer names, each with provider, model and the known names."""
+        out: list[ConfigProblem] = []
+        known = ", ".join(self.known())
+        for i, provider in enumerate(providers.values()):
+            scopes = [("use", provider.use)] + [
+                (f"{model}.use", specs) for model, specs in provider.model_use.items()
+            ]
+            for scope, specs in scopes:
+                for spec in specs:
+                    if spec.name.lower() not in self._classes and not self._broken:
+                        where = f"Providers[{i}].transformer.{scope}"
+                        out.append(
+                            ConfigProblem(
+                                where,
+                                f"unknown transformer {spec.name!r} for provider {provider.name!r}"
+                                f"{'' if scope == 'use' else ' model ' + repr(scope[:-4])}; "
+                                f"known: {known}",
+                            )
+                        )
+        return out
+
+    def instantiate(self, spec: TransformerSpec) -> Transformer:
+        cls = self._classes.get(spec.name.lower())
+        if cls is None:
+            why = "; ".join(self._broken.values()) or f"unknown transformer {spec.name!r}"
+            return BrokenTransformer(why)
+        options = {**getattr(cls, "_defaults", {}), **spec.options}
+        return cls(options)
+
+    def chain_for(self, provider: ProviderConfig, model: str) -> tuple[Transformer, ...]:
+        key = (provider.name, model)
+        chain = self._chains.get(key)
+        if chain is None:
+            specs = list(provider.chain_for(model))
+            names = {s.name.lower() for s in specs}
+            if provider.dialect == "openrouter" and "openrouter" not in names:
+                specs.insert(0, TransformerSpec("openrouter"))
+            chain = tuple(
+                self.instantiate(s) for s in specs if s.name.lower() != "anthropic"
+            )  # "Anthropic" marks a pass-through provider; it has no work of its own
+            self._chains[key] = chain
+        return chain
+
+
+def _load_class(path: Path) -> type[Transformer]:
+    spec = importlib.util.spec_from_file_location(f"ccrouter_user_transformer_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found = [
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, Transformer)
+        and obj is not Transformer
+        and obj.name
+    ]
+    if not found:
+        raise TypeError(
+            "no Transformer subclass with a `name` found "
+            '(define `class MyTransformer(Transformer): name = "mine"`)'
+        )
+    return found[0]
