@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, ORJSONResponse, Response
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ccrouter import __version__
@@ -22,9 +24,13 @@ from ccrouter.tokens import TokenCounter, encoding_status
 from ccrouter.validate import check_messages_request, parse_json_body
 
 
-def error_response(exc: BaseException) -> JSONResponse:
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status, headers, media_type="application/json")
+
+
+def error_response(exc: BaseException) -> Response:
     wire = to_anthropic_error(exc)
-    return ORJSONResponse(wire.body, status_code=wire.status, headers=wire.headers)
+    return json_response(wire.body, wire.status, wire.headers)
 
 
 def build_api(
@@ -66,7 +72,7 @@ def build_api(
         authorised(request)
         body = parse_json_body(await request.body())
         check_messages_request(body, need_max_tokens=False)
-        return ORJSONResponse({"input_tokens": counter.count_request(body)})
+        return json_response({"input_tokens": counter.count_request(body)})
 
     @app.get("/v1/models")
     async def models(request: Request) -> Response:
@@ -82,7 +88,7 @@ def build_api(
             for p in holder.current().config.providers.values()
             for m in p.models
         ]
-        return ORJSONResponse(
+        return json_response(
             {
                 "data": data,
                 "has_more": False,
@@ -93,15 +99,15 @@ def build_api(
 
     @app.get("/health")
     async def health() -> Response:
-        return ORJSONResponse(health_report(holder, cooldowns))
+        return json_response(health_report(holder, cooldowns))
 
     @app.api_route("/", methods=["GET", "HEAD"])
     async def root() -> Response:
-        return ORJSONResponse({"name": "ccrouter", "version": __version__})
+        return json_response({"name": "ccrouter", "version": __version__})
 
     @app.api_route("/api/hello", methods=["GET", "HEAD"])
     async def hello() -> Response:
-        return ORJSONResponse({"ok": True})
+        return json_response({"ok": True})
 
     @app.get("/api/status")
     async def status(request: Request) -> Response:
@@ -109,7 +115,7 @@ def build_api(
         report = holder.status()
         report["version"] = __version__
         report["cooldowns"] = cooldowns.snapshot()
-        return ORJSONResponse(report)
+        return json_response(report)
 
     @app.get("/api/statusline")
     async def statusline(request: Request, session_id: str | None = None) -> Response:
@@ -117,7 +123,7 @@ def build_api(
         record = holder.last_by_session.get(session_id or "") if session_id else None
         if record is None and holder.recent:
             record = holder.recent[-1]
-        return ORJSONResponse(record.__dict__ if record else {})
+        return json_response(record.__dict__ if record else {})
 
     return app
 

@@ -93,7 +93,7 @@ class CCRouterApp:
         ):
             await self.messages(scope, receive, send)
         else:
-            await self.api(scope, receive, send)  # type: ignore[arg-type]
+            await self.api(scope, receive, send)
 
 
 def create_app(

@@ -138,7 +138,7 @@ def build_route_request(
         thinking_type=thinking.get("type") if thinking else None,
         thinking_budget=budget if isinstance(budget, int) else None,
         effort=output_config.get("effort") if isinstance(output_config, dict) else None,
-        max_tokens=body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0,
+        max_tokens=max_tokens if isinstance(max_tokens := body.get("max_tokens"), int) else 0,
         stream=body.get("stream") is True,
         tool_names=frozenset(str(t.get("name")) for t in tools if t.get("name")),
         tool_types=frozenset(str(t.get("type")) for t in tools if t.get("type")),

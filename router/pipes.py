@@ -21,7 +21,8 @@ from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 
 
 class Pipe(Protocol):
-    started_content: bool
+    @property
+    def started_content(self) -> bool: ...
 
     def feed(self, raw: bytes) -> bytes: ...
     def finish(self) -> bytes: ...

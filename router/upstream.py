@@ -42,6 +42,8 @@ class RequestMeta:
     user_hash: str | None
     headers: Mapping[str, str]
     route: str = "default"
+    # When Resilience.openRouterFallbackModels is on: the route's chain, for OpenRouter's models[].
+    fallback_models: tuple[Target, ...] = ()
 
 
 @dataclass
@@ -91,6 +93,10 @@ def prepare(
         user_hash=meta.user_hash,
         strip_billing_header=config.strip_billing_header,
     )
+    if meta.fallback_models and provider.dialect == "openrouter":
+        ctx.extras["fallback_models"] = [
+            t.model for t in meta.fallback_models if t.provider == provider.name and t != target
+        ]
     if provider.kind == "anthropic":
         request = _passthrough_request(provider, target, body, meta, stream)
     else:
@@ -117,7 +123,10 @@ def _passthrough_request(
         if name in meta.headers:
             headers[name] = meta.headers[name]
     headers.setdefault("anthropic-version", "2023-06-01")
-    if provider.dialect == "openrouter" or "openrouter.ai" in provider.url:
+    use_bearer = any(
+        spec.name.lower() == "anthropic" and spec.options.get("UseBearer") for spec in provider.use
+    )
+    if use_bearer or provider.dialect == "openrouter" or "openrouter.ai" in provider.url:
         headers["authorization"] = f"Bearer {provider.api_key}"
     else:
         headers["x-api-key"] = provider.api_key

@@ -1,0 +1,115 @@
+"""Shared fixtures: a config factory, the fake OpenRouter, the app wired to it, clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import httpx2
+import pytest
+
+from ccrouter.app import CCRouterApp, create_app
+from ccrouter.fake_openrouter import FakeOpenRouter
+
+FAKE_BASE = "http://fake-openrouter.test/api/v1"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = SHARED / "fixtures" / "claude-code"
+
+
+def base_config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "LOG_LEVEL": "warn",
+        "Providers": [
+            {
+                "name": "openrouter",
+                "api_base_url": f"{FAKE_BASE}/chat/completions",
+                "api_key": "sk-or-test-key",
+                "models": ["model-default", "model-think", "model-long", "model-bg", "model-b"],
+                "transformer": {"use": ["openrouter"]},
+            }
+        ],
+        "Router": {
+            "default": "openrouter,model-default",
+            "think": "openrouter,model-think",
+            "longContext": "openrouter,model-long",
+            "background": "openrouter,model-bg",
+            "webSearch": "openrouter,model-search",
+            "image": "openrouter,model-vision",
+        },
+        "Resilience": {"firstByteTimeoutMs": 2000, "connectTimeoutMs": 1000, "cooldownSeconds": 30},
+        "CUSTOM_ROUTER_DIR": "no-custom-routers",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    def write(config: dict[str, Any] | None = None, **overrides: Any) -> Path:
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config if config is not None else base_config(**overrides), indent=2))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def fake() -> FakeOpenRouter:
+    return FakeOpenRouter()
+
+
+@pytest.fixture
+def upstream_client(fake: FakeOpenRouter) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=fake.transport())
+
+
+@pytest.fixture
+def make_app(
+    write_config: Callable[..., Path], upstream_client: httpx.AsyncClient
+) -> Callable[..., CCRouterApp]:
+    def make(config: dict[str, Any] | None = None, **overrides: Any) -> CCRouterApp:
+        return create_app(write_config(config, **overrides), client=upstream_client, watch=False)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., CCRouterApp]) -> CCRouterApp:
+    return make_app()
+
+
+@pytest.fixture
+async def client(app: CCRouterApp) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://ccrouter.test", timeout=10
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def sdk(app: CCRouterApp) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    """The official SDK as the client (it runs on httpx2, so it gets its own ASGI transport)."""
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://ccrouter.test", timeout=10
+    ) as http:
+        yield anthropic.AsyncAnthropic(
+            api_key="test", base_url="http://ccrouter.test", http_client=http, max_retries=0
+        )
+
+
+def recorded_requests() -> list[tuple[str, dict[str, Any]]]:
+    """(name, recording) for every recorded Claude Code request, [] when shared/ is absent."""
+    if not FIXTURES.is_dir():
+        return []
+    out = []
+    for path in sorted(FIXTURES.glob("*/*.json")):
+        out.append((f"{path.parent.name}/{path.name}", json.loads(path.read_text())))
+    return out
+
+
+def user_message(text: str = "say hi", **extra: Any) -> dict[str, Any]:
+    return {"model": "claude-opus-5-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}], **extra}
