@@ -1,0 +1,274 @@
+"""Anthropic ``system`` + ``messages`` -> OpenAI ``messages``.
+
+Placement rules (each prevents a provider 400 or a model that "forgets" its tools):
+
+* every ``tool_result`` becomes a ``tool`` message right after the assistant message holding the
+  call, before the rest of that user turn; media from tool results follow in a user message;
+* a call left without a result (an interrupted turn) gets a synthetic "interrupted" result;
+  a result without a call becomes user text;
+* ``role: "system"`` entries become ``<system-reminder>`` user messages, moved after the tool
+  messages when they sit between a call and its result;
+* earlier thinking is replayed through ``openai_reasoning``, never as text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ccrouter.errors import InvalidRequestError
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.openai_content import (
+    JSON,
+    Part,
+    cache_mark,
+    collapse,
+    is_blank,
+    strip_billing_header,
+    text_part,
+    tool_result,
+    user_parts,
+)
+from ccrouter.transformers.openai_reasoning import replay_reasoning
+from ccrouter.transformers.tool_names import upstream_tool_id, upstream_tool_name
+
+INTERRUPTED = "[Tool call interrupted: no result was returned]"
+_THINKING = frozenset({"thinking", "redacted_thinking"})
+
+ToolContent = str | list[Part]
+
+
+def system_message(system: Any, ctx: TranslationContext) -> JSON | None:
+    """The leading system message, or None when the prompt is empty."""
+    blocks = [{"type": "text", "text": system}] if isinstance(system, str) else system
+    if not isinstance(blocks, list):
+        return None
+    parts: list[Part] = []
+    for block in blocks:
+        if not isinstance(block, dict) or not isinstance(block.get("text"), str):
+            continue
+        text = block["text"]
+        if ctx.strip_billing_header:
+            text = strip_billing_header(text)
+        if not is_blank(text):
+            parts.append(text_part(text, cache_mark(block, ctx)))
+    if not parts:
+        return None
+    if ctx.keeps_cache_control:
+        return {"role": "system", "content": parts}
+    return {"role": "system", "content": "\n\n".join(p["text"] for p in parts)}
+
+
+def _texts(content: Any) -> tuple[list[str], Any]:
+    """Texts of a string or block list, and the last breakpoint among the blocks."""
+    if isinstance(content, str):
+        return ([] if is_blank(content) else [content]), None
+    texts: list[str] = []
+    mark = None
+    for block in content if isinstance(content, list) else ():
+        if isinstance(block, dict) and block.get("type") == "text":
+            text = block.get("text")
+            if isinstance(text, str) and not is_blank(text):
+                texts.append(text)
+            mark = block.get("cache_control", mark)
+    return texts, mark
+
+
+def system_reminder(content: Any, ctx: TranslationContext) -> JSON | None:
+    """A mid-conversation ``role: "system"`` entry as a user message every provider accepts."""
+    texts, mark = _texts(content)
+    if not texts:
+        return None
+    text = "<system-reminder>\n" + "\n\n".join(texts) + "\n</system-reminder>"
+    mark = mark if ctx.keeps_cache_control and isinstance(mark, dict) else None
+    return {"role": "user", "content": collapse([text_part(text, mark)])}
+
+
+def _blocks(content: Any) -> list[Any]:
+    """Message content as a block list: a lone block or string is a list of one."""
+    if isinstance(content, list):
+        return content
+    return [] if content is None else [content]
+
+
+def tool_arguments(value: Any) -> str:
+    """Compact JSON of a tool input; always a JSON object ("{}" when empty or unusable)."""
+    if isinstance(value, str):  # not valid Anthropic, but seen from lax clients
+        try:
+            return value if isinstance(orjson.loads(value), dict) else "{}"
+        except orjson.JSONDecodeError:
+            return "{}"
+    if not value or not isinstance(value, dict):
+        return "{}"
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # e.g. integers beyond 64 bits: still valid JSON for the stdlib
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(slots=True)
+class _Calls:
+    """The tool calls of the last assistant message, waiting for their results."""
+
+    order: list[str] = field(default_factory=list)  # upstream ids, in call order
+    by_client_id: dict[str, list[str]] = field(default_factory=dict)  # client id -> upstream ids
+
+    def add(self, client_id: str) -> str:
+        upstream = upstream_tool_id(client_id)
+        unique, n = upstream, 1
+        while unique in self.order:  # ids must be unique within one assistant message
+            n += 1
+            unique = f"{upstream}_{n}"
+        self.order.append(unique)
+        self.by_client_id.setdefault(client_id, []).append(unique)
+        return unique
+
+    def claim(self, client_id: Any) -> str | None:
+        queue = self.by_client_id.get(client_id) if isinstance(client_id, str) else None
+        return queue.pop(0) if queue else None
+
+
+def assistant_message(content: Any, ctx: TranslationContext, calls: _Calls) -> JSON | None:
+    texts: list[str] = []
+    tool_calls: list[JSON] = []
+    thinking: list[JSON] = []
+    mark = None
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else _blocks(content)
+    for n, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            if isinstance(text, str) and not is_blank(text):
+                texts.append(text)
+        elif kind == "tool_use":
+            tool_calls.append(_tool_call(block, n, calls))
+        elif kind in _THINKING:
+            thinking.append(block)
+        else:
+            continue  # server_tool_use, web_search_tool_result, …: results already in the text
+        mark = cache_mark(block, ctx) or mark
+    reasoning = replay_reasoning(thinking, ctx) if thinking else {}
+    if not texts and not tool_calls and not reasoning:
+        return None
+    message: JSON = {"role": "assistant"}
+    if texts:
+        parts = [text_part(t) for t in texts]
+        if mark is not None:
+            parts[-1]["cache_control"] = mark
+        message["content"] = collapse(parts)
+    else:
+        # Thinking-only turns: OpenRouter takes null (no empty text block reaches Claude); plain
+        # OpenAI-compatible servers require a string when there are no tool calls.
+        message["content"] = None if tool_calls or ctx.dialect == "openrouter" else ""
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    message.update(reasoning)
+    return message
+
+
+def _tool_call(block: JSON, position: int, calls: _Calls) -> JSON:
+    client_id = block.get("id")
+    if not isinstance(client_id, str) or not client_id:
+        client_id = f"toolu_missing_{position}"
+    name = block.get("name")
+    return {
+        "id": calls.add(client_id),
+        "type": "function",
+        "function": {
+            "name": upstream_tool_name(name if isinstance(name, str) else ""),
+            "arguments": tool_arguments(block.get("input")),
+        },
+    }
+
+
+class _Conversation:
+    """Builds the OpenAI message list in one pass over the Anthropic messages."""
+
+    def __init__(self, ctx: TranslationContext) -> None:
+        self.ctx = ctx
+        self.out: list[JSON] = []
+        self.calls: _Calls | None = None  # calls of the last assistant message, if unanswered
+        self.deferred: list[JSON] = []  # system reminders waiting for those calls' results
+
+    def add(self, message: Any, index: int) -> None:
+        if not isinstance(message, dict):
+            raise InvalidRequestError(
+                f"messages[{index}]: expected an object, got {type(message).__name__}"
+            )
+        role, content = message.get("role"), message.get("content")
+        if role == "assistant":
+            self.close_calls()
+            calls = _Calls()
+            translated = assistant_message(content, self.ctx, calls)
+            if translated is not None:
+                self.out.append(translated)
+                self.calls = calls if calls.order else None
+        elif role in ("system", "developer"):
+            reminder = system_reminder(content, self.ctx)
+            if reminder is not None:
+                (self.deferred if self.calls else self.out).append(reminder)
+        else:  # "user", and anything unknown: keep the content rather than lose it
+            self.add_user(content)
+
+    def add_user(self, content: Any) -> None:
+        results: dict[str, ToolContent] = {}
+        media: list[Part] = []
+        parts: list[Part] = []
+        for block in _blocks(content):
+            if not isinstance(block, dict) or block.get("type") != "tool_result":
+                parts.extend(user_parts(block, self.ctx))
+                continue
+            result = tool_result(block, self.ctx)
+            upstream_id = self.calls.claim(block.get("tool_use_id")) if self.calls else None
+            if upstream_id is None:  # no matching call: keep the result as user text
+                orphan = f"[Result of tool call {block.get('tool_use_id')}]: {result.text}"
+                parts.append(text_part(orphan, result.mark))
+                parts.extend(result.media)
+            else:
+                results[upstream_id] = _tool_content(result.text, result.mark)
+                media.extend(result.media)
+        self.answer_calls(results)
+        if media and self.deferred:  # media stay next to their tool messages
+            self.out.append({"role": "user", "content": media})
+            media = []
+        self.flush_deferred()
+        parts = media + parts
+        if parts:
+            self.out.append({"role": "user", "content": collapse(parts)})
+
+    def answer_calls(self, results: dict[str, ToolContent]) -> None:
+        """One tool message per pending call, in call order; missing results are synthesised."""
+        if self.calls is None:
+            return
+        for upstream_id in self.calls.order:
+            content = results.get(upstream_id, INTERRUPTED)
+            self.out.append({"role": "tool", "tool_call_id": upstream_id, "content": content})
+        self.calls = None
+
+    def flush_deferred(self) -> None:
+        if self.deferred:
+            self.out.extend(self.deferred)
+            self.deferred.clear()
+
+    def close_calls(self) -> None:
+        """Before a non-user message or the end: unanswered calls were interrupted."""
+        self.answer_calls({})
+        self.flush_deferred()
+
+
+def _tool_content(text: str, mark: Any) -> ToolContent:
+    # A breakpoint needs a text part, and an empty text part is rejected: drop the mark then.
+    return [text_part(text, mark)] if mark is not None and not is_blank(text) else text
+
+
+def translate_messages(messages: list[Any], ctx: TranslationContext) -> list[JSON]:
+    conversation = _Conversation(ctx)
+    for index, message in enumerate(messages):
+        conversation.add(message, index)
+    conversation.close_calls()
+    return conversation.out
