@@ -100,9 +100,11 @@ def prepare(
     if provider.kind == "anthropic":
         request = _passthrough_request(provider, target, body, meta, stream)
     else:
+        # Cap before translating, so a thinking budget derived from max_tokens stays below it.
+        cap = provider.max_tokens
+        if cap and isinstance(body.get("max_tokens"), int) and body["max_tokens"] > cap:
+            body = {**body, "max_tokens": cap}
         payload = to_openai_request(body, ctx)
-        if provider.max_tokens and isinstance(payload.get("max_tokens"), int):
-            payload["max_tokens"] = min(payload["max_tokens"], provider.max_tokens)
         headers = {
             "authorization": f"Bearer {provider.api_key}",
             "content-type": "application/json",

@@ -11,8 +11,14 @@ from typing import Any
 import uvicorn
 
 
+class ServerURL(str):
+    """The base URL; ``.server`` is the running uvicorn server (for connection counts)."""
+
+    server: uvicorn.Server
+
+
 @asynccontextmanager
-async def serve_app(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
+async def serve_app(app: Any, *, lifespan: str = "on") -> AsyncIterator[ServerURL]:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -27,7 +33,9 @@ async def serve_app(app: Any, *, lifespan: str = "on") -> AsyncIterator[str]:
             await asyncio.sleep(0.01)
         if task.done():
             task.result()
-        yield f"http://127.0.0.1:{port}"
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.server = server
+        yield url
     finally:
         server.should_exit = True
         try:
