@@ -38,7 +38,10 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
         )
     for warning in config.warnings:
         log.warning("%s", warning)
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only for TCP-protocol
+    # listeners; without it every keep-alive response waits ~40 ms for delayed ACKs.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -43,7 +43,7 @@ def check_messages_request(body: dict[str, Any], *, need_max_tokens: bool = True
             raise InvalidRequestError(f"messages[{i}]: must be an object with role and content")
         if message.get("role") not in _ROLES:
             raise InvalidRequestError(
-                f"messages[{i}].role: must be 'user' or 'assistant', got {message.get('role')!r}"
+                f"messages[{i}].role: must be 'user', 'assistant' or 'system', got {message.get('role')!r}"
             )
         content = message.get("content")
         if not isinstance(content, str | list):

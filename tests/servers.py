@@ -19,7 +19,7 @@ class ServerURL(str):
 
 @asynccontextmanager
 async def serve_app(app: Any, *, lifespan: str = "on") -> AsyncIterator[ServerURL]:
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -1,0 +1,21 @@
+"""Secrets are masked; logging is set up once."""
+
+from __future__ import annotations
+
+import logging
+
+from ccrouter.log import mask, setup_logging
+
+
+def test_mask_never_shows_a_usable_secret() -> None:
+    assert mask("sk-or-v1-abcdefghijklmnop") == "sk-o…(25 chars)"
+    assert mask("$OPENROUTER_API_KEY") == "$OPENROUTER_API_KEY"
+    assert mask(None) == "(none)"
+
+
+def test_setup_is_idempotent() -> None:
+    setup_logging("debug")
+    setup_logging("info")
+    logger = logging.getLogger("ccrouter")
+    assert sum(1 for h in logger.handlers if getattr(h, "_ccrouter", False)) == 1
+    assert logger.level == logging.INFO

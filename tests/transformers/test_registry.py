@@ -1,0 +1,63 @@
+"""Names resolve case-insensitively; chains are built once; broken user files fail only their users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+
+from ccrouter.config import build_config
+from ccrouter.errors import PluginError
+from ccrouter.transformers.base import UpstreamRequest
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.registry import TransformerRegistry
+
+
+def provider(**transformer: object) -> object:
+    raw = {
+        "Providers": [
+            {"name": "p", "api_base_url": "http://127.0.0.1/v1", "transformer": transformer}
+        ]
+    }
+    return build_config(raw, None).providers["p"]
+
+
+def test_chain_order_and_cache() -> None:
+    registry = TransformerRegistry()
+    p = provider(use=["MaxToken", "cleancache"], m={"use": [["sampling", {"temperature": 0.1}]]})
+    chain = registry.chain_for(p, "m")  # type: ignore[arg-type]
+    assert [type(t).name.lower() for t in chain] == ["maxtoken", "cleancache", "sampling"]
+    assert chain[2].options == {"temperature": 0.1}
+    assert registry.chain_for(p, "m") is chain  # type: ignore[arg-type]
+
+
+def test_openrouter_is_implicit_for_openrouter_providers() -> None:
+    raw = {"Providers": [{"name": "openrouter", "api_base_url": "http://127.0.0.1/v1"}]}
+    p = build_config(raw, None).providers["openrouter"]
+    assert [type(t).name for t in TransformerRegistry().chain_for(p, "x")] == ["openrouter"]
+
+
+def test_user_transformer_file_with_options(tmp_path: Path) -> None:
+    file = tmp_path / "mine.py"
+    file.write_text(
+        "from ccrouter.transformers.base import Transformer\n"
+        "class Mine(Transformer):\n    name = 'mine'\n"
+        "    def transform_request(self, req, ctx):\n        req.body['tag'] = self.options['tag']\n        return req\n"
+    )
+    registry = TransformerRegistry()
+    assert registry.load_user_files(((file, MappingProxyType({"tag": "from-config"})),)) == []
+    (t,) = registry.chain_for(provider(use=["mine"]), "m")  # type: ignore[arg-type]
+    req = t.transform_request(UpstreamRequest("u", {}, {}), TranslationContext("c", "m"))
+    assert req.body["tag"] == "from-config"
+
+
+def test_broken_user_file_fails_only_requests_that_use_it(tmp_path: Path) -> None:
+    file = tmp_path / "broken.py"
+    file.write_text("raise RuntimeError('oops')\n")
+    registry = TransformerRegistry()
+    (problem,) = registry.load_user_files(((file, MappingProxyType({})),))
+    assert "broken.py" in problem
+    (t,) = registry.chain_for(provider(use=["broken"]), "m")  # type: ignore[arg-type]
+    with pytest.raises(PluginError, match="broken.py"):
+        t.transform_request(UpstreamRequest("u", {}, {}), TranslationContext("c", "m"))
