@@ -73,7 +73,11 @@ class Resilience:
     cooldown_s: float = 30.0
     cooldown_after_failures: int = 2
     max_retry_after_wait_s: float = 2.0
-    openrouter_fallback_models: bool = False
+    openrouter_fallback_routes: frozenset[str] = frozenset()  # "*" = every route
+
+    def openrouter_models_for(self, route: str) -> bool:
+        routes = self.openrouter_fallback_routes
+        return "*" in routes or route in routes
 
 
 @dataclass(frozen=True)
@@ -271,6 +275,14 @@ def _think(raw: dict[str, Any]) -> ThinkTrigger:
     )
 
 
+def _routes_option(value: Any) -> frozenset[str]:
+    if value is True:
+        return frozenset({"*"})
+    if isinstance(value, list):
+        return frozenset(str(v) for v in value)
+    return frozenset()
+
+
 def _resilience(raw: dict[str, Any]) -> Resilience:
     d = Resilience()
     return Resilience(
@@ -283,7 +295,5 @@ def _resilience(raw: dict[str, Any]) -> Resilience:
             raw.get("maxRetryAfterWaitMs", d.max_retry_after_wait_s * 1000)
         )
         / 1000,
-        openrouter_fallback_models=bool(
-            raw.get("openRouterFallbackModels", d.openrouter_fallback_models)
-        ),
+        openrouter_fallback_routes=_routes_option(raw.get("openRouterFallbackModels")),
     )

@@ -40,6 +40,7 @@ class RouteRequest:
     subagent_model: str | None = None  # from <CCR-SUBAGENT-MODEL>
     is_subagent: bool = False  # x-claude-code-agent-id or cc_is_subagent=true
     betas: frozenset[str] = frozenset()
+    client_version: tuple[int, ...] | None = None  # from "claude-cli/2.1.329 (…)"
     extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -150,7 +151,16 @@ def build_route_request(
         betas=frozenset(
             b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()
         ),
+        client_version=client_version_of(headers.get("user-agent", "")),
     )
+
+
+_CLIENT = re.compile(r"claude-cli/(\d+)\.(\d+)\.(\d+)")
+
+
+def client_version_of(user_agent: str) -> tuple[int, ...] | None:
+    match = _CLIENT.search(user_agent)
+    return tuple(int(part) for part in match.groups()) if match else None
 
 
 def strip_subagent_tag(body: dict[str, Any]) -> dict[str, Any]:

@@ -196,6 +196,9 @@ class MessagesEndpoint:
             user_hash=user_hash_of(body),
             headers=headers,
             route=decision.route,
+            fallback_models=decision.targets
+            if state.config.resilience.openrouter_models_for(decision.route)
+            else (),
         )
         if view.stream:
             result = await self.dispatcher.open_stream(state, decision, body, meta)

@@ -111,14 +111,27 @@ def think_reason(req: RouteRequest, config: Config) -> str | None:
     ):
         return f"explicit thinking budget {budget}"
     if req.effort in trigger.efforts:
-        default_high = req.effort == "high" and not req.model.lower().startswith("claude")
-        if not (default_high and trigger.ignore_default_effort):
+        if not (trigger.ignore_default_effort and _default_effort(req)):
             return f"effort {req.effort!r}"
     text = req.last_user_text.lower()
     for keyword in trigger.keywords:
         if keyword.lower() in text:
             return f"keyword {keyword!r} in the latest user turn"
     return None
+
+
+# Claude Code 2.1.197 sent effort "high" on every turn; 2.1.329 sends "medium" (the version in
+# between that changed it is not known; 2.1.300 is the assumed boundary).
+MEDIUM_DEFAULT_SINCE = (2, 1, 300)
+
+
+def _default_effort(req: RouteRequest) -> bool:
+    """Whether the effort is merely what Claude Code sends when the user asked for nothing."""
+    if req.effort != "high":
+        return False
+    if not req.model.lower().startswith("claude"):
+        return True  # unknown model names get "high" by default
+    return req.client_version is not None and req.client_version < MEDIUM_DEFAULT_SINCE
 
 
 def web_search(req: RouteRequest, config: Config) -> Decision | None:
@@ -155,9 +168,11 @@ def with_chain(decision: Decision, config: Config) -> Decision:
     """Attach the route's fallbacks (its list, CCR v2 `fallback`, then the global chain)."""
     if decision.target is None:
         return decision
-    chain = tuple(t for t in config.chain(decision.route) if t != decision.target)
     if decision.route in ("explicit", "subagent") or decision.route.startswith("custom:"):
-        chain = config.global_fallback
+        chain = decision.chain + config.global_fallback  # a custom router may bring its own
+    else:
+        chain = config.chain(decision.route)
+    chain = tuple(t for t in dict.fromkeys(chain) if t != decision.target)
     return Decision(decision.route, decision.target, decision.reason, chain)
 
 
