@@ -1,14 +1,19 @@
-"""The ``ccrouter`` command: argument parsing and dispatch to one module per command group."""
+"""The ``ccrouter`` command: argument parsing and dispatch to one module per command group.
+
+Start-up time matters (``ccrouter statusline`` runs on every Claude Code status refresh), so this
+module and the ``cli_*`` modules import only the standard library at the top; each command
+imports the heavy parts (config, server, tokenizer) when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from ccrouter import __version__
-from ccrouter.config_load import resolve_config_path
-from ccrouter.errors import ConfigError
+from ccrouter.cli_common import CLIError
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
@@ -20,40 +25,115 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ccrouter import cli_code, cli_config, cli_explain, cli_model, cli_service, cli_statusline
+
     parser = argparse.ArgumentParser(
         prog="ccrouter",
         description="Route Claude Code to OpenRouter and other model providers.",
+        epilog="Run `ccrouter COMMAND --help` for a command's options. Docs: docs/cli.md",
     )
     parser.add_argument("--version", action="version", version=f"ccrouter {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the router in the foreground (systemd, containers)")
+    cli_code.register(sub)
+    cli_service.register(sub, _config_arg)
+    serve = sub.add_parser(
+        "serve",
+        help="run the router in the foreground (systemd, containers)",
+        description="Run the router in the foreground until Ctrl-C or SIGTERM; no pid file.",
+    )
     _config_arg(serve)
     serve.add_argument("--host", help="address to bind (default: HOST from the config, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: PORT from the config, 3456)")
+    serve.set_defaults(func=_serve)
+    cli_model.register(sub, _config_arg)
+    cli_config.register(sub, _config_arg)
+    cli_explain.register(sub, _config_arg)
+    cli_statusline.register(sub)
     return parser
 
 
-def config_path_from(args: argparse.Namespace) -> Path | None:
+def config_path_from(args: argparse.Namespace) -> Path:
+    """The config to serve: ``--config`` must exist; a missing default means the embedded one."""
+    from ccrouter.config_load import resolve_config_path
+    from ccrouter.errors import ConfigError
+
     path = resolve_config_path(getattr(args, "config", None))
     if getattr(args, "config", None) and not path.exists():
         raise ConfigError(f"config file {path} does not exist")
-    return path if path.exists() else None
+    return path
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ccrouter.serve import serve
+
+    # A missing default path is still passed on, so the server watches for it to appear.
+    return serve(config_path_from(args), args.host, args.port)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "serve":
-            from ccrouter.serve import serve
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["statusline"]:
+        # The hot case (every Claude Code status refresh): skip building the whole parser.
+        from ccrouter.cli_statusline import cmd_statusline
 
-            return serve(config_path_from(args), args.host, args.port)
-        parser.print_help()
-        return 0
-    except ConfigError as exc:
-        print(f"ccrouter: {exc.message}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
+        return cmd_statusline(argparse.Namespace())
+    parser = build_parser()
+    config: str | None = None
+    try:
+        if argv[:1] == ["code"]:
+            # Everything after `code` belongs to Claude Code, verbatim: argparse would reorder
+            # or reject its flags (CCR lost `-p "prompt"` this way).
+            from ccrouter import cli_code
+
+            return cli_code.main(argv[1:], parser)
+        args = parser.parse_args(argv)
+        config = getattr(args, "config", None)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        code: int = args.func(args)
+        return code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        return _report(exc, config)
+
+
+def _report(exc: Exception, config: str | None) -> int:
+    """One line per error (plus one per config problem), secrets masked, never a traceback."""
+    from ccrouter.errors import ConfigError
+
+    if os.environ.get("CCROUTER_DEBUG") and not isinstance(exc, CLIError | ConfigError):
+        raise exc
+    if isinstance(exc, CLIError):
+        lines, code = [exc.message], exc.code
+    elif isinstance(exc, ConfigError):
+        detail = "; ".join(str(p) for p in exc.problems)
+        head = exc.message.removesuffix(f": {detail}") if detail else exc.message
+        lines, code = [head] + [f"  {p}" for p in exc.problems], 2
+    elif isinstance(exc, OSError):
+        lines, code = [" ".join(str(x) for x in (exc.strerror or exc, exc.filename or ""))], 1
+    else:
+        lines, code = (
+            [
+                f"unexpected error: {type(exc).__name__}: {exc} "
+                "(set CCROUTER_DEBUG=1 for the traceback)"
+            ],
+            1,
+        )
+    text = "\n".join(lines)
+    print("ccrouter: " + _redact(text.strip(), config), file=sys.stderr)
+    return code
+
+
+def _redact(text: str, config: str | None) -> str:
+    try:
+        from ccrouter.cli_common import read_config_raw
+        from ccrouter.cli_secrets import redact, secret_values
+        from ccrouter.config_load import resolve_config_path
+
+        return redact(text, secret_values(read_config_raw(resolve_config_path(config))))
+    except Exception:  # masking must never hide the error itself
+        from ccrouter.cli_secrets import redact
+
+        return redact(text, [])
