@@ -1,32 +1,62 @@
-"""The built-in transformer catalogue (claude-code-router names), name -> class."""
+"""The built-in transformer catalogue: claude-code-router's names -> classes.
+
+Names are matched case-insensitively by the registry. What each one does is in its module's
+docstring and in ``docs/transformers.md``.
+"""
 
 from __future__ import annotations
 
 from ccrouter.transformers.base import Transformer
+from ccrouter.transformers.t_cerebras import CerebrasTransformer
+from ccrouter.transformers.t_cleancache import CleanCacheTransformer
+from ccrouter.transformers.t_customparams import CustomParamsTransformer
+from ccrouter.transformers.t_deepseek import DeepSeekTransformer
+from ccrouter.transformers.t_enhancetool import EnhanceToolTransformer
+from ccrouter.transformers.t_gemini import GeminiTransformer
+from ccrouter.transformers.t_groq import GroqTransformer
+from ccrouter.transformers.t_maxcompletiontokens import MaxCompletionTokensTransformer
+from ccrouter.transformers.t_maxtoken import MaxTokenTransformer
+from ccrouter.transformers.t_openrouter import OpenRouterTransformer
+from ccrouter.transformers.t_reasoning import ReasoningTransformer
+from ccrouter.transformers.t_sampling import SamplingTransformer
+from ccrouter.transformers.t_streamoptions import StreamOptionsTransformer
+from ccrouter.transformers.t_tooluse import ToolUseTransformer
 
 
-def _placeholder(transformer_name: str) -> type[Transformer]:
-    return type(transformer_name, (Transformer,), {"name": transformer_name})
+class AnthropicTransformer(Transformer):
+    """``Anthropic`` (option ``UseBearer``): marks a provider that speaks Anthropic Messages.
+
+    The config turns such a provider into a pass-through (``kind == "anthropic"``) and the
+    registry leaves this name out of chains; the class exists so the name is known.
+    """
+
+    name = "Anthropic"
 
 
-# Filled in by the provider-transformer modules; names accepted today so CCR configs load.
+class OpenAITransformer(Transformer):
+    """``OpenAI``: CCR's inbound OpenAI endpoint marker; on a provider it changes nothing."""
+
+    name = "OpenAI"
+
+
 BUILTINS: dict[str, type[Transformer]] = {
-    name: _placeholder(name)
-    for name in (
-        "openrouter",
-        "deepseek",
-        "gemini",
-        "groq",
-        "maxtoken",
-        "tooluse",
-        "enhancetool",
-        "reasoning",
-        "sampling",
-        "cleancache",
-        "customparams",
-        "Anthropic",
-        "maxcompletiontokens",
-        "streamoptions",
-        "OpenAI",
+    cls.name: cls
+    for cls in (
+        OpenRouterTransformer,
+        DeepSeekTransformer,
+        GeminiTransformer,
+        GroqTransformer,
+        CerebrasTransformer,
+        MaxTokenTransformer,
+        MaxCompletionTokensTransformer,
+        StreamOptionsTransformer,
+        SamplingTransformer,
+        CleanCacheTransformer,
+        CustomParamsTransformer,
+        ToolUseTransformer,
+        EnhanceToolTransformer,
+        ReasoningTransformer,
+        AnthropicTransformer,
+        OpenAITransformer,
     )
 }
