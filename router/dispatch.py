@@ -266,7 +266,7 @@ async def _relay(
                 if out:
                     yield out
             yield pipe.finish()
-        except UpstreamError as exc:
+        except RouterError as exc:  # upstream failures, and a user transformer failing mid-stream
             log.warning("stream from %s failed after content: %s", outcome.target, exc.message)
             yield pipe.fail(exc)
         except httpx.HTTPError as exc:

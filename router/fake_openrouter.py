@@ -65,8 +65,6 @@ DEFAULT_MODELS: tuple[dict[str, Any], ...] = (
     _model("mistralai/mistral-7b-instruct", 32_768, 4_096, ["max_tokens", "temperature"]),
 )
 
-_PREFIXES = ("/api/v1/", "/v1/")
-
 
 class FakeOpenRouter:
     def __init__(
@@ -360,11 +358,18 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+_ENDPOINTS = ("/messages/count_tokens", "/chat/completions", "/messages", "/models")
+
+
 def _endpoint(path: str) -> str:
+    """Match by suffix, so any provider's URL shape reaches the fake (``/v1beta/openai/…``)."""
     path = path.rstrip("/") or "/"
-    for prefix in _PREFIXES:
-        if path.startswith(prefix):
-            return path[len(prefix) - 1 :]
+    control = path.find("/_fake/")
+    if control >= 0:
+        return path[control:]
+    for endpoint in _ENDPOINTS:
+        if path.endswith(endpoint):
+            return endpoint
     return path
 
 

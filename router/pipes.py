@@ -74,8 +74,13 @@ class TranslatingPipe:
         return encode_events(events) if events else b""
 
     def _through_chain(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._through(chunk, self._reverse)
+
+    def _through(
+        self, chunk: dict[str, Any], chain: tuple[Transformer, ...]
+    ) -> list[dict[str, Any]]:
         pieces = [chunk]
-        for transformer in self._reverse:
+        for transformer in chain:
             pieces = [
                 out for piece in pieces for out in transformer.transform_chunk(piece, self._ctx)
             ]
@@ -85,9 +90,11 @@ class TranslatingPipe:
         # A last event without its blank line still counts.
         tail = b"" if self._done else self.feed(b"\n\n")
         events = []
-        for transformer in self._reverse:
+        # What a transformer releases at the end still passes the transformers after it.
+        for i, transformer in enumerate(self._reverse):
             for piece in transformer.finish_stream(self._ctx):
-                events += self._translator.feed(piece)
+                for out in self._through(piece, self._reverse[i + 1 :]):
+                    events += self._translator.feed(out)
         events += self._translator.finish()
         return tail + encode_events(events)
 

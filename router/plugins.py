@@ -90,8 +90,8 @@ def discover(paths: tuple[Path, ...]) -> list[Path]:
     """The router files: a file path as given; a folder's ``*.py`` (not ``_*.py``), sorted."""
     files: list[Path] = []
     for path in paths:
-        if path.is_file() and path.suffix == ".py":
-            files.append(path)
+        if path.is_file():
+            files.append(path)  # a non-.py file fails to load with a clear message
         elif path.is_dir():
             files.extend(p for p in sorted(path.glob("*.py")) if not p.name.startswith("_"))
     return files
@@ -99,6 +99,11 @@ def discover(paths: tuple[Path, ...]) -> list[Path]:
 
 def load_router(path: Path) -> CustomRouter:
     """Import one file under a unique module name; raises with a clear message if unusable."""
+    if path.suffix != ".py":
+        raise ImportError(
+            f"{path.name} is not a Python file; ccrouter's custom routers are .py files "
+            "defining route(request, config) (see docs/custom-routers.md)"
+        )
     source = path.read_bytes()
     digest = hashlib.sha256(str(path).encode() + source).hexdigest()[:12]
     module_name = f"ccrouter_custom_router_{path.stem}_{digest}"

@@ -16,7 +16,7 @@ def build_state(path: str | os.PathLike[str] | None) -> RouterState:
     config = load_config(path)
     registry = TransformerRegistry()
     transformer_problems = registry.load_user_files(config.user_transformers)
-    problems = registry.problems(config.providers)
+    problems, warnings = registry.problems(config.providers)
     if problems:
         raise ConfigError(f"{config.path or 'config'} has {len(problems)} problem(s)", problems)
     routers, router_problems = load_routers(config.custom_router_paths)
@@ -24,7 +24,7 @@ def build_state(path: str | os.PathLike[str] | None) -> RouterState:
         config=config,
         custom_routers=routers,
         registry=registry,
-        load_problems=tuple(router_problems + transformer_problems),
+        load_problems=tuple(router_problems + transformer_problems + warnings),
     )
 
 

@@ -93,6 +93,9 @@ def prepare(
         user_hash=meta.user_hash,
         strip_billing_header=config.strip_billing_header,
     )
+    thinking = body.get("thinking")
+    if isinstance(thinking, dict) and isinstance(thinking.get("budget_tokens"), int):
+        ctx.extras["thinking_budget"] = thinking["budget_tokens"]  # for the `reasoning` transformer
     if meta.fallback_models and provider.dialect == "openrouter":
         ctx.extras["fallback_models"] = [
             t.model for t in meta.fallback_models if t.provider == provider.name and t != target

@@ -19,6 +19,7 @@ from ccrouter.errors import ConfigProblem, PluginError
 from ccrouter.transformers.base import Transformer, TransformerSpec, UpstreamRequest
 from ccrouter.transformers.builtin import BUILTINS
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.user_guard import guarded
 
 if TYPE_CHECKING:
     from ccrouter.config import ProviderConfig
@@ -60,13 +61,21 @@ class TransformerRegistry:
                 log.warning("%s", why)
                 continue
             defaults = dict(options)
-            bound = type(cls.__name__, (cls,), {"_defaults": defaults})
+            # Guarded: an exception in a user hook becomes a PluginError naming the file.
+            bound = type(cls.__name__, (guarded(cls, path),), {"_defaults": defaults})
             self._classes[cls.name.lower()] = bound
         return problems
 
-    def problems(self, providers: Mapping[str, ProviderConfig]) -> list[ConfigProblem]:
-        """Unknown transformer names, each with provider, model and the known names."""
-        out: list[ConfigProblem] = []
+    def problems(
+        self, providers: Mapping[str, ProviderConfig]
+    ) -> tuple[list[ConfigProblem], list[str]]:
+        """Unknown transformer names, each with provider, model and the known names.
+
+        Returns ``(errors, warnings)``: while a user transformer file is broken its names cannot
+        be known, so an unknown name is then only a warning (shown on /health) and the requests
+        that use it fail naming the broken file; otherwise it is a config error.
+        """
+        errors: list[ConfigProblem] = []
         known = ", ".join(self.known())
         for i, provider in enumerate(providers.values()):
             scopes = [("use", provider.use)] + [
@@ -74,17 +83,22 @@ class TransformerRegistry:
             ]
             for scope, specs in scopes:
                 for spec in specs:
-                    if spec.name.lower() not in self._classes and not self._broken:
-                        where = f"Providers[{i}].transformer.{scope}"
-                        out.append(
-                            ConfigProblem(
-                                where,
-                                f"unknown transformer {spec.name!r} for provider {provider.name!r}"
-                                f"{'' if scope == 'use' else ' model ' + repr(scope[:-4])}; "
-                                f"known: {known}",
-                            )
+                    if spec.name.lower() in self._classes:
+                        continue
+                    model = "" if scope == "use" else f" model {scope[:-4]!r}"
+                    errors.append(
+                        ConfigProblem(
+                            f"Providers[{i}].transformer.{scope}",
+                            f"unknown transformer {spec.name!r} for provider "
+                            f"{provider.name!r}{model}; known: {known}",
                         )
-        return out
+                    )
+        if self._broken and errors:
+            broken = ", ".join(sorted(self._broken))
+            return [], [
+                f"{p} (or from a user transformer that failed to load: {broken})" for p in errors
+            ]
+        return errors, []
 
     def instantiate(self, spec: TransformerSpec) -> Transformer:
         cls = self._classes.get(spec.name.lower())
@@ -110,6 +124,11 @@ class TransformerRegistry:
 
 
 def _load_class(path: Path) -> type[Transformer]:
+    if path.suffix != ".py":
+        raise ImportError(
+            f"{path.suffix or 'this'} files are not loadable; ccrouter transformers are Python "
+            "classes (see docs/transformers.md)"
+        )
     spec = importlib.util.spec_from_file_location(f"ccrouter_user_transformer_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")

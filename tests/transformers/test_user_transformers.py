@@ -160,11 +160,6 @@ async def test_a_hook_that_raises_fails_only_the_requests_that_use_it(
     assert (await post(app, messages_body("ok,m", stream=stream))).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: TransformerRegistry.load_user_files must bind user_guard.guarded(cls, path) so "
-    "a raising hook becomes a PluginError naming the file (today: 'ccrouter internal error')",
-)
 @pytest.mark.parametrize(
     ("name", "source", "stream"),
     [("boom", RAISES_IN_REQUEST, False), ("chunkboom", RAISES_IN_STREAM, True)],
