@@ -5,11 +5,11 @@ Every error, including unknown paths and wrong methods, comes back in Anthropic'
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -114,6 +114,7 @@ def build_api(
         authorised(request)
         report = holder.status()
         report["version"] = __version__
+        report["pid"] = os.getpid()
         report["cooldowns"] = cooldowns.snapshot()
         return json_response(report)
 
@@ -151,6 +152,7 @@ def health_report(holder: StateHolder, cooldowns: Cooldowns) -> dict[str, Any]:
     return {
         "status": "degraded" if problems else "ok",
         "version": __version__,
+        "pid": os.getpid(),
         "problems": problems,
         "config": str(config.path) if config.path else "embedded default",
         "providers": providers,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,9 +71,9 @@ def read_request(source: str) -> tuple[dict[str, Any], dict[str, str]]:
 async def explain(
     config_path: Path | None, body: dict[str, Any], headers: dict[str, str]
 ) -> Explanation:
+    from ccrouter.decide import decide
     from ccrouter.errors import RouterError
-    from ccrouter.features import build_route_request, session_id_of
-    from ccrouter.messages import classify
+    from ccrouter.features import session_id_of
     from ccrouter.snapshot import build_state
     from ccrouter.tokens import TokenCounter, count_text
     from ccrouter.validate import check_messages_request
@@ -88,12 +87,8 @@ async def explain(
             f"the server would refuse this request ({exc.status}): {exc.message}"
         ) from None
     count_text("warm up")  # load the tokenizer first: the server has it loaded already
-    counter = TokenCounter()
-    started = time.perf_counter()
-    tokens = counter.count_request(body)
-    view = build_route_request(body, headers, tokens)
-    decision = await classify(state, view)
-    ms = (time.perf_counter() - started) * 1000
+    decided = await decide(state, TokenCounter(), body, headers)
+    view, decision, tokens, ms = decided.view, decided.decision, decided.tokens, decided.ms
     if decision.target is None:
         warnings.append("no model: the config has no route for this request")
     elif state.config.provider(decision.target.provider) is None:

@@ -94,19 +94,36 @@ def json_path(parts: Any) -> str:
     return out
 
 
+_SECRET_WORDS = ("key", "token", "secret", "password")
+
+
+def _shown(path: Any, value: Any) -> str:
+    """A value for an error message; never a secret's."""
+    names = [str(p).lower() for p in path if isinstance(p, str)]
+    if names and any(word in names[-1] for word in _SECRET_WORDS):
+        return f"a {type(value).__name__}"
+    return json.dumps(value)[:80]
+
+
 def schema_problems(raw: Any) -> list[ConfigProblem]:
     validator = jsonschema.Draft202012Validator(schema())
     problems: list[ConfigProblem] = []
     for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path))):
         expected = error.schema.get("description") if isinstance(error.schema, dict) else None
         if error.validator in ("oneOf", "anyOf") and expected:
-            message = f"got {json.dumps(error.instance)[:80]}; expected {expected}"
+            message = f"got {_shown(error.absolute_path, error.instance)}; expected {expected}"
         elif error.validator == "required":
             message = f"{error.message}; add it"
         elif error.validator == "additionalProperties":
             message = f"{error.message}; remove it or check its spelling"
         else:
-            message = error.message + (f" (expected {expected})" if expected else "")
+            text = error.message
+            if error.validator not in ("required", "additionalProperties"):
+                # jsonschema quotes the offending value; for a secret, say only what it was.
+                text = text.replace(
+                    repr(error.instance), _shown(error.absolute_path, error.instance)
+                )
+            message = text + (f" (expected {expected})" if expected else "")
         problems.append(ConfigProblem(json_path(error.absolute_path), message))
     return problems
 

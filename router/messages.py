@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 
 from ccrouter.config import Config
+from ccrouter.decide import classify as classify  # re-exported until testing.py moves
+from ccrouter.decide import decide
 from ccrouter.dispatch import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
-from ccrouter.features import build_route_request, session_id_of, strip_subagent_tag
+from ccrouter.features import strip_subagent_tag
 from ccrouter.log import request_log
-from ccrouter.plugins import classify_custom
-from ccrouter.rules import Decision, classify_builtin, with_chain
+from ccrouter.rules import Decision
 from ccrouter.state import DecisionRecord, RouterState, StateHolder
 from ccrouter.tokens import TokenCounter
 from ccrouter.upstream import RequestMeta, user_hash_of
@@ -77,14 +78,6 @@ async def read_body(receive: Receive) -> bytes:
         parts.append(chunk)
         if not message.get("more_body", False):
             return b"".join(parts) if len(parts) != 1 else parts[0]
-
-
-async def classify(state: RouterState, view: Any) -> Decision:
-    if state.custom_routers:
-        decision = await classify_custom(state.custom_routers, view, state.config)
-        if decision is not None:
-            return with_chain(decision, state.config)
-    return classify_builtin(view, state.config)
 
 
 class MessagesEndpoint:
@@ -169,12 +162,8 @@ class MessagesEndpoint:
         send: Send,
     ) -> None:
         check_messages_request(body)
-        decide_start = time.perf_counter()
-        tokens = self.counter.count_request(body)
-        session = session_id_of(body, headers)
-        view = build_route_request(body, headers, tokens, self.holder.sessions.get(session))
-        decision = await classify(state, view)
-        decide_ms = (time.perf_counter() - decide_start) * 1000
+        decided = await decide(state, self.counter, body, headers, self.holder.sessions.get)
+        view, decision, tokens = decided.view, decided.decision, decided.tokens
         self.holder.sessions.put(view.session_id, tokens)
         record.route, record.reason, record.tokens = decision.route, decision.reason, tokens
         record.target = str(decision.target)
@@ -186,7 +175,7 @@ class MessagesEndpoint:
                 "%s decision %s in %.2f ms; body %s",
                 request_id,
                 decision,
-                decide_ms,
+                decided.ms,
                 orjson.dumps(body)[:4000],
             )
         meta = RequestMeta(

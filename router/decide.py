@@ -1,0 +1,49 @@
+"""One routing decision: count tokens, build the request view, classify.
+
+The server and ``ccrouter explain`` both call ``decide``, so an explanation is exactly what the
+server would do with the same request and config.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ccrouter.features import RouteRequest, build_route_request, session_id_of
+from ccrouter.plugins import classify_custom
+from ccrouter.rules import Decision, classify_builtin, with_chain
+from ccrouter.state import RouterState
+from ccrouter.tokens import TokenCounter
+
+
+@dataclass(frozen=True)
+class Decided:
+    view: RouteRequest
+    decision: Decision
+    tokens: int
+    ms: float  # time taken, token counting included
+
+
+async def classify(state: RouterState, view: RouteRequest) -> Decision:
+    """Custom routers first (in file order), then the built-in rules."""
+    if state.custom_routers:
+        decision = await classify_custom(state.custom_routers, view, state.config)
+        if decision is not None:
+            return with_chain(decision, state.config)
+    return classify_builtin(view, state.config)
+
+
+async def decide(
+    state: RouterState,
+    counter: TokenCounter,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    last_tokens: Callable[[str | None], int | None] = lambda session: None,
+) -> Decided:
+    started = time.perf_counter()
+    tokens = counter.count_request(body)
+    view = build_route_request(body, headers, tokens, last_tokens(session_id_of(body, headers)))
+    decision = await classify(state, view)
+    return Decided(view, decision, tokens, (time.perf_counter() - started) * 1000)
