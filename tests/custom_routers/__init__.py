@@ -1,0 +1,1 @@
+"""Tests of the example custom routers in custom_routers/."""

@@ -1,0 +1,136 @@
+"""custom_routers/project_override.py, through ccrouter.testing as an author would test it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from ccrouter.config import Target
+from ccrouter.plugins import load_router
+from ccrouter.rules import Decision
+from ccrouter.testing import classify, make_config, make_request, route_with
+from tests.routing_support import EXAMPLES, every_view, needs_recording, plugin_log, recorded_views
+
+ROUTER = EXAMPLES / "project_override.py"
+CLIENT = "openrouter,anthropic/claude-sonnet-4.5"
+CONFIG = make_config(
+    ProjectRoutes={
+        "/work/client-a": CLIENT,
+        "/work/client-a/experiments/": "think",
+        "/srv/oss": ["openrouter,deepseek/deepseek-chat", "openrouter,moonshotai/kimi-k2"],
+    }
+)
+
+
+def env_reminder(cwd: str) -> dict[str, Any]:
+    """Claude 4.5 and older: the environment block folded into the first user message."""
+    text = (
+        f"<system-reminder>\n# Environment\n - Primary working directory: {cwd}\n</system-reminder>"
+    )
+    return {"type": "text", "text": text}
+
+
+@pytest.mark.parametrize(
+    ("cwd", "route", "target"),
+    [
+        ("/work/client-a", "custom:project_override", CLIENT),
+        ("/work/client-a/api/v2", "custom:project_override", CLIENT),
+        ("/work/client-a/experiments/x", "think", "openrouter,deepseek/deepseek-r1"),
+        ("/srv/oss/", "custom:project_override", "openrouter,deepseek/deepseek-chat"),
+    ],
+)
+def test_the_longest_folder_containing_the_project_wins(cwd: str, route: str, target: str) -> None:
+    decision = route_with(ROUTER, make_request(cwd=cwd), CONFIG)
+    assert decision is not None
+    assert (decision.route, str(decision.target)) == (route, target)
+
+
+def test_the_reason_names_the_folder() -> None:
+    decision = route_with(ROUTER, make_request(cwd="/work/client-a/api"), CONFIG)
+    assert decision is not None
+    assert decision.reason == "working directory /work/client-a/api is in /work/client-a"
+
+
+@pytest.mark.parametrize("cwd", ["/work/client-ab", "/work", "/srv/oss-fork", "/"])
+def test_a_sibling_or_parent_folder_does_not_match(cwd: str) -> None:
+    assert route_with(ROUTER, make_request(cwd=cwd), CONFIG) is None
+
+
+def test_the_folded_environment_of_older_models_is_read() -> None:
+    content = [env_reminder("/work/client-a/web"), {"type": "text", "text": "hi"}]
+    request = make_request(
+        model="claude-sonnet-4-5", messages=[{"role": "user", "content": content}]
+    )
+    decision = route_with(ROUTER, request, CONFIG)
+    assert decision is not None and str(decision.target) == CLIENT
+
+
+def test_a_later_turn_with_a_string_system_message_is_read() -> None:
+    messages = [
+        {"role": "user", "content": "hi"},
+        {"role": "system", "content": "# Environment\n - Primary working directory: /srv/oss/x\n"},
+        {"role": "assistant", "content": "Hello"},
+        {"role": "user", "content": "and now?"},
+    ]
+    decision = route_with(ROUTER, make_request(messages=messages), CONFIG)
+    assert decision is not None and str(decision.target) == "openrouter,deepseek/deepseek-chat"
+
+
+def test_home_in_a_folder_is_expanded() -> None:
+    config = make_config(ProjectRoutes={"~/code": CLIENT})
+    request = make_request(cwd=os.path.expanduser("~/code/app"))
+    decision = route_with(ROUTER, request, config)
+    assert decision is not None and str(decision.target) == CLIENT
+
+
+def test_a_list_keeps_its_fallbacks() -> None:
+    decision = route_with(ROUTER, make_request(cwd="/srv/oss"), CONFIG)
+    assert decision is not None
+    assert decision.chain[0] == Target("openrouter", "moonshotai/kimi-k2")
+
+
+def test_explicit_model_and_requests_without_a_directory_are_left_alone() -> None:
+    explicit = make_request(model="openrouter,x/y", cwd="/work/client-a")
+    assert route_with(ROUTER, explicit, CONFIG) is None
+    assert route_with(ROUTER, make_request("hi"), CONFIG) is None
+    assert route_with(ROUTER, make_request(cwd="/work/client-a"), make_config()) is None
+
+
+def test_it_beats_the_think_rule_for_the_project() -> None:
+    request = make_request("ultrathink", cwd="/work/client-a")
+    assert classify(request, CONFIG).route == "think"
+    assert str(classify(request, CONFIG, custom=[ROUTER]).target) == CLIENT
+
+
+def test_a_bad_value_is_logged_and_skipped() -> None:
+    config = make_config(ProjectRoutes={"/work": {"model": "x"}})
+    with plugin_log() as lines:
+        decision = classify(make_request(cwd="/work/a"), config, custom=[ROUTER])
+    assert decision.route == "default"
+    assert any("project_override.py raised ValueError" in line for line in lines)
+
+
+@needs_recording("c_tool_read_image/002")
+def test_recorded_requests_name_their_directory() -> None:
+    config = make_config(ProjectRoutes={"/tmp/ccrun/c_tool_read_image": CLIENT})
+    views = recorded_views()
+    for name in ("c_tool_read_image/001", "c_tool_read_image/002"):
+        decision = route_with(ROUTER, views[name], config)
+        assert decision is not None and str(decision.target) == CLIENT, name
+    assert route_with(ROUTER, views["a_print/001"], config) is None
+
+
+@needs_recording("e_think_haiku_budget/001")
+def test_a_recorded_claude_4_5_request_names_its_directory() -> None:
+    config = make_config(ProjectRoutes={"/tmp/ccrun": CLIENT})
+    decision = route_with(ROUTER, recorded_views()["e_think_haiku_budget/001"], config)
+    assert decision is not None and str(decision.target) == CLIENT
+
+
+@pytest.mark.parametrize(("name", "view"), list(every_view().items()))
+def test_never_raises(name: str, view: Any) -> None:
+    config = make_config(ProjectRoutes={"/": CLIENT, "/tmp": "think", "": "background"})
+    result = load_router(ROUTER).func(view, config)
+    assert result is None or isinstance(result, Decision | str)

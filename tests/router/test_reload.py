@@ -1,0 +1,231 @@
+"""Hot reload against a real server: uvicorn on loopback, the file watcher on, fake OpenRouter.
+
+Each change is made on disk while the server runs; the test waits (at most ~5 s) for the new
+snapshot, then checks the next request: which model the fake received and the
+``x-ccrouter-route`` / ``x-ccrouter-model`` headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import textwrap
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ccrouter.app import CCRouterApp, create_app
+from ccrouter.fake_openrouter import FakeOpenRouter
+from ccrouter.fake_script import Text
+from ccrouter.streamcheck import assert_valid_anthropic_stream
+from tests.conftest import base_config, user_message
+from tests.servers import serve_app
+
+WAIT_S = 5.0
+
+
+@dataclass
+class Running:
+    app: CCRouterApp
+    client: httpx.AsyncClient  # to the server, over real HTTP
+    config_path: Path
+    routers: Path  # CUSTOM_ROUTER_DIR
+    fake: FakeOpenRouter
+
+    @property
+    def reloads(self) -> int:
+        return self.app.holder.reloads
+
+    def write_config(self, config: dict[str, Any] | str) -> None:
+        text = config if isinstance(config, str) else json.dumps(config, indent=2)
+        replace(self.config_path, text)
+
+    def write_router(self, name: str, source: str) -> None:
+        replace(self.routers / name, textwrap.dedent(source))
+
+    async def ask(self, **body: Any) -> httpx.Response:
+        response = await self.client.post("/v1/messages?beta=true", json=user_message(**body))
+        assert response.status_code == 200, response.text
+        return response
+
+    async def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = (await self.client.get("/health")).json()
+        return report
+
+
+def replace(path: Path, text: str) -> None:
+    """Write the whole file in one step, as most editors save (no half-written file is seen)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+async def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+def config_with(routers_dir: str = "routers", **router: Any) -> dict[str, Any]:
+    config = base_config(CUSTOM_ROUTER_DIR=routers_dir)
+    config["Router"].update(router)
+    return config
+
+
+@pytest.fixture
+async def running(tmp_path: Path, fake: FakeOpenRouter) -> AsyncIterator[Running]:
+    routers = tmp_path / "routers"
+    routers.mkdir()
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config_with()))
+    async with httpx.AsyncClient(transport=fake.transport()) as upstream:
+        app = create_app(config_path, client=upstream, watch=True)
+        async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+            await asyncio.sleep(0.2)  # let the watcher arm before the first change
+            yield Running(app, client, config_path, routers, fake)
+
+
+def served(response: httpx.Response, fake: FakeOpenRouter, route: str, model: str) -> bool:
+    body = fake.requests[-1].body or {}
+    return (
+        response.headers["x-ccrouter-route"] == route
+        and response.headers["x-ccrouter-model"] == f"openrouter,{model}"
+        and body.get("model") == model
+    )
+
+
+async def test_an_edited_config_routes_the_next_request(running: Running) -> None:
+    assert served(await running.ask(), running.fake, "default", "model-default")
+    running.write_config(config_with(default="openrouter,model-b"))
+    await eventually(
+        lambda: (
+            str(running.app.holder.current().config.routes["default"][0]) == "openrouter,model-b"
+        ),
+        "the new default route",
+    )
+    assert served(await running.ask(), running.fake, "default", "model-b")
+    assert running.app.holder.reload_error is None
+
+
+async def test_invalid_json_keeps_the_old_routes_and_reports_where(running: Running) -> None:
+    before = running.reloads
+    running.write_config('{\n  "Router": {\n    "default": "openrouter,model-b",,\n  }\n}\n')
+    await eventually(lambda: running.app.holder.reload_error is not None, "a reload error")
+    error = running.app.holder.reload_error or ""
+    assert str(running.config_path) in error and "line 3" in error, error
+    assert running.reloads == before
+    assert served(await running.ask(), running.fake, "default", "model-default")
+    report = await running.health()
+    assert report["status"] == "degraded"
+    assert any(
+        "last config reload failed" in p and str(running.config_path) in p and "line 3" in p
+        for p in report["problems"]
+    ), report["problems"]
+
+    running.write_config(config_with(default="openrouter,model-b"))
+    await eventually(lambda: running.app.holder.reload_error is None, "recovery")
+    assert (await running.health())["status"] == "ok"
+    assert served(await running.ask(), running.fake, "default", "model-b")
+
+
+async def test_a_schema_error_names_the_json_path(running: Running) -> None:
+    running.write_config(config_with(longContextThreshold=-1))
+    await eventually(lambda: running.app.holder.reload_error is not None, "a reload error")
+    assert "Router.longContextThreshold" in (running.app.holder.reload_error or "")
+    assert served(await running.ask(), running.fake, "default", "model-default")
+
+
+async def test_custom_router_files_added_changed_broken_and_removed(running: Running) -> None:
+    holder = running.app.holder
+
+    def routers() -> list[str]:
+        return [r.name for r in holder.current().custom_routers]
+
+    # added
+    running.write_router(
+        "pick.py", "def route(request, config):\n    return 'openrouter,model-b'\n"
+    )
+    await eventually(lambda: routers() == ["pick"], "pick.py loaded")
+    assert served(await running.ask(), running.fake, "custom:pick", "model-b")
+
+    # changed
+    loaded = holder.current().custom_routers[0]
+    running.write_router("pick.py", "async def route(request, config):\n    return 'think'\n")
+    await eventually(lambda: holder.current().custom_routers[:1] != (loaded,), "pick.py reloaded")
+    assert served(await running.ask(), running.fake, "think", "model-think")
+
+    # broken: reported (not a failed reload: the config is fine), skipped
+    running.write_router("pick.py", "def route(request, config)\n    return 'think'\n")
+    await eventually(lambda: routers() == [], "pick.py dropped")
+    assert holder.reload_error is None
+    assert holder.current().load_problems[0].startswith("pick.py: SyntaxError")
+    report = await running.health()
+    assert report["status"] == "degraded"
+    assert any(p.startswith("pick.py: SyntaxError") for p in report["problems"])
+    assert served(await running.ask(), running.fake, "default", "model-default")
+
+    # fixed, then removed
+    running.write_router("pick.py", "def route(request, config):\n    return 'background'\n")
+    await eventually(lambda: routers() == ["pick"], "pick.py fixed")
+    assert served(await running.ask(), running.fake, "background", "model-bg")
+    (running.routers / "pick.py").unlink()
+    await eventually(lambda: routers() == [], "pick.py removed")
+    assert holder.current().load_problems == ()
+    assert (await running.health())["status"] == "ok"
+    assert served(await running.ask(), running.fake, "default", "model-default")
+
+
+async def test_a_request_in_flight_keeps_its_snapshot(running: Running) -> None:
+    words = "word " * 60
+    running.fake.script("model-default", Text(words, chunk_chars=5, chunk_delay=0.04))
+    before = running.reloads
+    body = user_message(stream=True)
+    async with running.client.stream("POST", "/v1/messages", json=body) as stream:
+        assert stream.headers["x-ccrouter-model"] == "openrouter,model-default"
+        chunks = stream.aiter_bytes()
+        received = [await anext(chunks)]
+
+        running.write_config(config_with(default="openrouter,model-b"))
+        await eventually(lambda: running.reloads > before, "the reload")
+        assert served(await running.ask(), running.fake, "default", "model-b")
+
+        received += [chunk async for chunk in chunks]
+    content = b"".join(received)
+    events = assert_valid_anthropic_stream(content)
+    assert events[-1][0] == "message_stop"
+    text = "".join(
+        e[1]["delta"]["text"]
+        for e in events
+        if e[0] == "content_block_delta" and e[1]["delta"].get("type") == "text_delta"
+    )
+    assert text == words
+    first = next(r for r in running.fake.requests if r.stream)
+    assert first.body is not None and first.body["model"] == "model-default"
+
+
+@pytest.mark.xfail(
+    reason="core: reload ignores a new custom-router folder (a directory event is not "
+    "'relevant' and the folder is not watched until the next reload)",
+    strict=True,
+)
+async def test_a_router_folder_created_while_running_is_picked_up(running: Running) -> None:
+    running.write_config(config_with(routers_dir="later"))
+    await eventually(lambda: running.reloads >= 1, "the config reload")
+    later = running.config_path.parent / "later"
+    later.mkdir()
+    await asyncio.sleep(0.3)
+    running.routers = later
+    running.write_router("pick.py", "def route(request, config):\n    return 'think'\n")
+    await eventually(
+        lambda: [r.name for r in running.app.holder.current().custom_routers] == ["pick"],
+        "pick.py in the new folder",
+        timeout=2.0,
+    )
