@@ -116,7 +116,8 @@ def status_lines(service: Service, health: dict[str, Any], status: dict[str, Any
 
 def decision_line(item: dict[str, Any]) -> str:
     at = time.strftime("%H:%M:%S", time.localtime(float(item.get("at") or 0)))
-    return (
+    line = (
         f"{at}  {item.get('route')} → {item.get('target')}  {item.get('tokens', 0)} tokens  "
         f"{item.get('status')}  ({item.get('reason')})"
     )
+    return f"{line}  tried: {item['tried']}" if item.get("tried") else line

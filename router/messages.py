@@ -192,6 +192,7 @@ class MessagesEndpoint:
         if view.stream:
             result = await self.dispatcher.open_stream(state, decision, body, meta)
             record.target = str(result.outcome.target)
+            record.tried = result.outcome.tried_header() if result.outcome.attempts else ""
             await send(
                 {
                     "type": "http.response.start",
@@ -212,6 +213,7 @@ class MessagesEndpoint:
         else:
             message, outcome = await self.dispatcher.complete(state, decision, body, meta)
             record.target = str(outcome.target)
+            record.tried = outcome.tried_header() if outcome.attempts else ""
             await _send_json(
                 send, 200, message, {}, _headers(request_id, decision, outcome, b"application/json")
             )

@@ -41,6 +41,7 @@ class DecisionRecord:
     tokens: int
     status: str  # "ok", "error 429", …
     session_id: str | None = None
+    tried: str = ""  # every model tried, with its status, when more than one was
 
 
 class SessionMemory:

@@ -249,3 +249,13 @@ async def test_fallback_block_and_global_chain_extend_the_route(
     response = await post(app, True)
     assert response.status_code == 500
     assert models_asked(fake) == ["model-a", "model-b", "model-c"]
+
+
+async def test_status_shows_the_models_tried(chain_app: CCRouterApp, fake: FakeOpenRouter) -> None:
+    fake.script("model-a", HttpError(429, "rate limited"))
+    await post(chain_app, True)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=chain_app), base_url="http://t"
+    ) as c:
+        recent = (await c.get("/api/status")).json()["recent"][-1]
+    assert recent["tried"] == "openrouter,model-a (429), openrouter,model-b (ok)"
