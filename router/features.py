@@ -14,6 +14,9 @@ from typing import Any
 
 import orjson
 
+# Claude Code prepends context (git status, attribution) as <system-reminder> text blocks to the
+# user's message; they are not what the user typed.
+_REMINDER = "<system-reminder>"
 SUBAGENT_TAG = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>\s*", re.S)
 
 
@@ -144,7 +147,7 @@ def build_route_request(
         tool_names=frozenset(str(t.get("name")) for t in tools if t.get("name")),
         tool_types=frozenset(str(t.get("type")) for t in tools if t.get("type")),
         has_image=_has_image(last_user),
-        last_user_text="\n".join(_texts(last_user)),
+        last_user_text="\n".join(t for t in _texts(last_user) if not t.startswith(_REMINDER)),
         system_text=system_text,
         subagent_model=match.group(1).strip() if match else None,
         is_subagent="x-claude-code-agent-id" in headers or "cc_is_subagent=true" in system_text,

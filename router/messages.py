@@ -17,7 +17,6 @@ from typing import Any
 import orjson
 
 from ccrouter.config import Config
-from ccrouter.decide import classify as classify  # re-exported until testing.py moves
 from ccrouter.decide import decide
 from ccrouter.dispatch import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error

@@ -14,7 +14,7 @@ import hashlib
 import importlib.util
 import inspect
 import logging
-import time
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,54 +36,90 @@ class CustomRouter:
     is_async: bool
 
     async def decide(self, req: RouteRequest, config: Config, budget_s: float) -> Decision | None:
-        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget_s
         try:
             if self.is_async:
                 result = await asyncio.wait_for(self.func(req, config), budget_s)
             else:
                 # A thread, so a slow or blocking router cannot stall the event loop.
                 result = await asyncio.wait_for(asyncio.to_thread(self.func, req, config), budget_s)
+            if inspect.isawaitable(result):  # e.g. an object with an async __call__
+                result = await asyncio.wait_for(result, max(0.0, deadline - loop.time()))
+            return self._normalise(result, config)
         except TimeoutError:
             log.warning(
                 "custom router %s took longer than %.0f ms; skipped",
                 self.path.name,
                 budget_s * 1000,
             )
-            return None
         except Exception as exc:  # a plugin's bug must never fail the request
             log.warning(
                 "custom router %s raised %s: %s; skipped", self.path.name, type(exc).__name__, exc
             )
-            return None
-        return self._normalise(result, config, (time.perf_counter() - started) * 1000)
+        return None
 
-    def _normalise(self, result: Any, config: Config, ms: float) -> Decision | None:
+    def _normalise(self, result: Any, config: Config) -> Decision | None:
+        """A usable Decision, or None; anything unusable is logged and skipped."""
         route = f"custom:{self.name}"
-        if result is None or result == "":
+        if result is None or (isinstance(result, str) and not result.strip()):
             return None
+        decision: Decision | None = None
         if isinstance(result, Decision):
-            return result if result.route.startswith("custom:") else _rename(result, route)
-        if isinstance(result, str):
-            if "," in result:
-                return Decision(
-                    route, Target.parse(result), f"custom router {self.name} chose {result!r}"
-                )
-            chain = config.routes.get(result)
-            if chain:
-                return Decision(
-                    result, chain[0], f"custom router {self.name} chose route {result!r}"
-                )
+            decision = result if result.route.startswith("custom:") else _rename(result, route)
+        elif isinstance(result, str) and "," in result:
+            target = Target.parse(result)
+            decision = Decision(route, target, f"custom router {self.name} chose {result!r}")
+        elif isinstance(result, str) and config.routes.get(result):
+            first = config.routes[result][0]
+            decision = Decision(result, first, f"custom router {self.name} chose route {result!r}")
+        problem = _unusable(decision, config) if decision else "an unsupported value"
+        if problem is None:
+            return decision
         log.warning(
-            "custom router %s returned %r; expected a Decision, 'provider,model', a route name "
-            "from Router, or None; skipped",
+            "custom router %s returned %r (%s); expected a Decision, 'provider,model', a route "
+            "name from Router, or None; skipped",
             self.path.name,
             result if not isinstance(result, str) else result[:80],
+            problem,
         )
         return None
 
 
+def _unusable(decision: Decision | None, config: Config) -> str | None:
+    """Why the server could not use this decision, or None when it can."""
+    assert decision is not None
+    for target in (decision.target, *decision.chain):
+        if not isinstance(target, Target):
+            return f"{target!r} is not a Target"
+        if not target.provider or not target.model:
+            return "an empty provider or model"
+        if config.provider(target.provider) is None:
+            return f"unknown provider {target.provider!r}"
+    return None
+
+
 def _rename(decision: Decision, route: str) -> Decision:
     return Decision(route, decision.target, decision.reason, decision.chain)
+
+
+def router_from_function(
+    func: Callable[..., Any], path: Path, name: str | None = None
+) -> CustomRouter:
+    """Check a route function's shape and wrap it; ``route(request)`` and ``route()`` also work."""
+    params = [
+        p
+        for p in inspect.signature(func).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    if len(params) > 2:
+        raise TypeError(
+            f"{path.name}: route() must take (request, config), not {len(params)} arguments"
+        )
+    wrapped: RouteFunction = func
+    if len(params) < 2:
+        wrapped = (lambda req, cfg: func(req)) if params else (lambda req, cfg: func())
+    return CustomRouter(name or path.stem, path, wrapped, inspect.iscoroutinefunction(func))
 
 
 def discover(paths: tuple[Path, ...]) -> list[Path]:
@@ -111,26 +147,16 @@ def load_router(path: Path) -> CustomRouter:
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # Registered while it runs, so dataclasses and typing look-ups inside it work.
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(module_name, None)
     func = getattr(module, "route", None)
     if not callable(func):
         raise TypeError(f"{path.name} defines no route(request, config) function")
-    params = [
-        p
-        for p in inspect.signature(func).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    if len(params) > 2:
-        raise TypeError(
-            f"{path.name}: route() must take (request, config), not {len(params)} arguments"
-        )
-    if len(params) < 2:
-        original = func
-        func = (lambda req, cfg: original(req)) if params else (lambda req, cfg: original())
-        is_async = inspect.iscoroutinefunction(original)
-    else:
-        is_async = inspect.iscoroutinefunction(func)
-    return CustomRouter(path.stem, path, func, is_async)
+    return router_from_function(func, path)
 
 
 def load_routers(paths: tuple[Path, ...]) -> tuple[tuple[CustomRouter, ...], list[str]]:
@@ -140,7 +166,7 @@ def load_routers(paths: tuple[Path, ...]) -> tuple[tuple[CustomRouter, ...], lis
     for path in discover(paths):
         try:
             routers.append(load_router(path))
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a router calling sys.exit() must not stop us
             problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
             log.warning("custom router %s not loaded: %s: %s", path, type(exc).__name__, exc)
     return tuple(routers), problems

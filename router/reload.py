@@ -39,8 +39,9 @@ def reload_now(holder: StateHolder, config_path: Path | None) -> bool:
     return True
 
 
-def _relevant(path: str) -> bool:
-    return path.endswith((".json", ".py", ".json5", ".jsonc"))
+def _relevant(path: str, folders: set[str]) -> bool:
+    """A config or plugin file, or a custom-router folder appearing or going away."""
+    return path.endswith((".json", ".py", ".json5", ".jsonc")) or path in folders
 
 
 async def watch_forever(
@@ -54,11 +55,11 @@ async def watch_forever(
             async for changes in awatch(
                 *paths, stop_event=stop, debounce=debounce_ms, step=50, recursive=False
             ):
-                if any(_relevant(p) for _, p in changes):
-                    before = watched_paths(holder.current(), config_path)
+                folders = {str(p) for p in holder.current().config.custom_router_paths}
+                if any(_relevant(p, folders) for _, p in changes):
                     reload_now(holder, config_path)
-                    if watched_paths(holder.current(), config_path) != before:
-                        break  # the set of folders changed: watch the new set
+                if watched_paths(holder.current(), config_path) != paths:
+                    break  # a folder appeared, went away or was renamed: watch the new set
         except Exception:
             log.exception("file watcher stopped; retrying in 1 s")
             await asyncio.sleep(1)

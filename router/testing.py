@@ -26,10 +26,10 @@ from typing import Any, Literal, TypeVar
 
 from ccrouter.config import Config, build_config
 from ccrouter.config_load import DEFAULT_CONFIG, interpolate, schema_problems
+from ccrouter.decide import classify as classify_state
 from ccrouter.errors import ConfigError
 from ccrouter.features import RouteRequest, build_route_request
-from ccrouter.messages import classify as classify_state
-from ccrouter.plugins import CustomRouter, RouteFunction, load_router
+from ccrouter.plugins import CustomRouter, RouteFunction, load_router, router_from_function
 from ccrouter.rules import Decision, with_chain
 from ccrouter.state import RouterState
 from ccrouter.tokens import TokenCounter
@@ -181,21 +181,9 @@ def make_config(
 def _as_router(router: RouterLike) -> CustomRouter:
     if isinstance(router, str | os.PathLike):
         return load_router(Path(router))  # raises, like a failed load at start-up
-    # plugins.load_router's shape check, for a function defined in the test itself.
-    params = [
-        p
-        for p in inspect.signature(router).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
-    ]
-    if len(params) > 2:
-        raise TypeError(f"route() must take (request, config), not {len(params)} arguments")
-    func = router
-    loose: Callable[..., Any] = router
-    if len(params) < 2:
-        func = (lambda req, cfg: loose(req)) if params else (lambda req, cfg: loose())
     name = getattr(router, "__name__", "route")
     path = Path(inspect.getsourcefile(router) or f"{name}.py")
-    return CustomRouter(name, path, func, inspect.iscoroutinefunction(router))
+    return router_from_function(router, path, name)
 
 
 def _run(make: Callable[[], Awaitable[T]]) -> T:

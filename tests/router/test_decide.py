@@ -33,7 +33,8 @@ async def test_a_custom_router_goes_first(tmp_path: Path) -> None:
     (tmp_path / "custom_routers" / "always.py").write_text(
         "def route(request, config):\n    return 'openrouter,x/y'\n"
     )
-    (tmp_path / "config.json").write_text("{}")
+    provider = '{"name": "openrouter", "api_base_url": "http://127.0.0.1:9/v1", "models": ["x/y"]}'
+    (tmp_path / "config.json").write_text('{"Providers": [' + provider + "]}")
     state = build_state(tmp_path / "config.json")
     body = {"model": "m", "max_tokens": 1, "messages": []}
     decided = await decide(state, TokenCounter(), body, {})

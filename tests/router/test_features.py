@@ -220,3 +220,25 @@ def test_missing_or_odd_fields_give_empty_values() -> None:
         0,
         None,
     )
+
+
+def test_last_user_text_is_what_the_user_typed_not_claude_codes_reminders() -> None:
+    from ccrouter.features import build_route_request
+
+    body = {
+        "model": "m",
+        "max_tokens": 1,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "text",
+                        "text": "<system-reminder>\n# gitStatus\nfix mysql migration\n</system-reminder>",
+                    },
+                    {"type": "text", "text": "say hi"},
+                ],
+            }
+        ],
+    }
+    assert build_route_request(body, {}, 1).last_user_text == "say hi"

@@ -119,10 +119,6 @@ async def test_a_garbage_return_is_skipped_and_logged(
     assert any("garbage.py returned" in line and "skipped" in line for line in lines), lines
 
 
-CORE_BUG = "core: plugins.CustomRouter._normalise lets this through and the request fails"
-
-
-@pytest.mark.xfail(reason=CORE_BUG, strict=True)
 @pytest.mark.parametrize(
     "value",
     [
@@ -145,9 +141,6 @@ async def test_a_decision_the_server_cannot_use_is_skipped(
     assert any("bad.py" in line for line in lines)
 
 
-@pytest.mark.xfail(
-    reason="core: an awaitable from a non-async callable is not awaited", strict=True
-)
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 async def test_a_callable_object_with_async_call_is_awaited(
     routers_app: Callable[..., CCRouterApp], fake: FakeOpenRouter
@@ -220,11 +213,6 @@ def test_a_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "line 2" in problems[0]
 
 
-@pytest.mark.xfail(
-    reason="core: plugins.load_router execs the module outside sys.modules, so a @dataclass "
-    "under `from __future__ import annotations` fails with AttributeError",
-    strict=True,
-)
 def test_a_router_may_define_dataclasses(tmp_path: Path) -> None:
     source = """
     from __future__ import annotations
@@ -246,11 +234,6 @@ def test_a_router_may_define_dataclasses(tmp_path: Path) -> None:
     assert [r.name for r in routers] == ["dc"]
 
 
-@pytest.mark.xfail(
-    reason="core: plugins.load_routers catches Exception, not SystemExit; a router calling "
-    "sys.exit() at import ends the reload watcher (or start-up)",
-    strict=True,
-)
 def test_sys_exit_at_import_is_a_load_problem(tmp_path: Path) -> None:
     (tmp_path / "bye.py").write_text("import sys\nsys.exit('no config')\n")
     routers, problems = load_routers((tmp_path,))

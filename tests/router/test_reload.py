@@ -211,11 +211,6 @@ async def test_a_request_in_flight_keeps_its_snapshot(running: Running) -> None:
     assert first.body is not None and first.body["model"] == "model-default"
 
 
-@pytest.mark.xfail(
-    reason="core: reload ignores a new custom-router folder (a directory event is not "
-    "'relevant' and the folder is not watched until the next reload)",
-    strict=True,
-)
 async def test_a_router_folder_created_while_running_is_picked_up(running: Running) -> None:
     running.write_config(config_with(routers_dir="later"))
     await eventually(lambda: running.reloads >= 1, "the config reload")
