@@ -1,0 +1,136 @@
+"""A/B: ccrouter variants side by side on the same load, in alternating rounds.
+
+    /tmp/venv/bin/python benchmarks/ab.py --workload small_32 \\
+        --variant base= --variant gc=gc_freeze --variant all=gc_freeze,aiohttp,fast_sse
+
+Every variant (see ``variants.py``) runs as its own server on the router core, all at once; each
+round measures every variant in turn for ``--seconds``, so drift on the machine hits all of them
+alike. Reports per variant the median over rounds of the rate, p50/p99, and ccrouter's CPU time
+per request. Bounded: rounds × variants × (seconds + warm-up), then everything is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run  # noqa: E402
+from loadgen import run_closed_loop  # noqa: E402
+from payloads import CLAUDE_CODE_HEADERS, Variants, encode, http_request  # noqa: E402
+from procs import Processes, Usage  # noqa: E402
+
+
+async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str, Any]:
+    bench = run.Bench(argparse.Namespace(quick=False, profile=False), tmp, procs)
+    bench.start_fake()
+    await bench.set_fake_answer()
+    config = run.write_config(tmp / "config", bench.fake_port, args.log_level)
+    workload = next(w for w in bench.workloads() if w.name == args.workload)
+    raw = encode(workload.body)
+    claude = Variants(http_request("/v1/messages", raw, CLAUDE_CODE_HEADERS))
+
+    warn_config = run.write_config(tmp / "config-warn", bench.fake_port, "warn")
+    servers: dict[str, tuple[int, int]] = {}
+    for spec in args.variant:
+        name, _, names = spec.partition("=")
+        parts = names.split(",")
+        use = warn_config if "log_warn" in parts else config  # LOG_LEVEL warn in the config
+        names = ",".join(p for p in parts if p != "log_warn")
+        script = str(HERE / "variants.py")
+        bench.router_argv = (  # type: ignore[method-assign]
+            lambda c, p, names=names: [run.PY, script, "--variants", names, str(c), str(p)]
+        )
+        proc, port, _ = await bench.start_router(use, f"{name}.log")
+        servers[name] = (proc.pid, port)
+
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
+    for _ in range(args.rounds):
+        for name, (pid, port) in servers.items():
+            await run_closed_loop(
+                run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
+                duration_s=args.warm,
+            )  # fmt: skip
+            usage = Usage({"ccrouter": pid})
+            usage.start()
+            result = await run_closed_loop(
+                run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
+                duration_s=args.seconds,
+            )  # fmt: skip
+            u = usage.stop()
+            s = result.summary()
+            rows[name].append(
+                {
+                    "per_s": s["per_s"],
+                    "p50_ms": s["p50_ms"],
+                    "p99_ms": s["p99_ms"],
+                    "cpu_us_per_req": u["cpu_s"]["ccrouter"] / max(1, result.ok) * 1e6,
+                    "errors": s["errors"],
+                }
+            )
+    out: dict[str, Any] = {"workload": workload.title, "rounds": args.rounds, "variants": {}}
+    base_cpu = None
+    for name, runs in rows.items():
+        med = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+        med["errors"] = sum(r["errors"] for r in runs)
+        med["cpu_us_per_req_all"] = [round(r["cpu_us_per_req"]) for r in runs]
+        med["cpu_us_per_req_min"] = round(min(r["cpu_us_per_req"] for r in runs))
+        if base_cpu is None:
+            base_cpu = med["cpu_us_per_req"]
+        med["cpu_vs_first"] = round(med["cpu_us_per_req"] / base_cpu, 3)
+        out["variants"][name] = med
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", default="small_32",
+                        choices=["small_1", "small_32", "stream_32", "large_4"])  # fmt: skip
+    parser.add_argument("--variant", action="append", required=True,
+                        help="NAME=comma,separated,variants (empty: unchanged; log_warn: "
+                        "a config with LOG_LEVEL warn)")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--warm", type=float, default=0.5)
+    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--no-boost", action="store_true")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, {run.LOAD_CPU})
+    nice = 0 if args.no_boost else run.BOOST_NICE
+    procs = Processes(nice)
+    restore = run.own_priority(nice)
+    try:
+        import uvloop
+
+        with tempfile.TemporaryDirectory(prefix="ccrouter-ab-") as tmp:
+            result = uvloop.run(ab(args, Path(tmp), procs))
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        procs.close()
+        restore()
+    print(f"{result['workload']}, median of {result['rounds']} rounds")
+    print(f"{'variant':14}{'rate/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'min':>7}{'vs first':>10}  rounds")
+    for name, v in result["variants"].items():
+        print(f"{name:14}{v['per_s']:9.0f}{v['p50_ms']:9.2f}{v['p99_ms']:9.2f}"
+              f"{v['cpu_us_per_req']:12.0f}{v['cpu_us_per_req_min']:7}{v['cpu_vs_first']:10.2f}  {v['cpu_us_per_req_all']}"
+              + (f"  errors {v['errors']}" if v["errors"] else ""))  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
