@@ -51,7 +51,9 @@ def base_config(**overrides: Any) -> dict[str, Any]:
 def write_config(tmp_path: Path) -> Callable[..., Path]:
     def write(config: dict[str, Any] | None = None, **overrides: Any) -> Path:
         path = tmp_path / "config.json"
-        path.write_text(json.dumps(config if config is not None else base_config(**overrides), indent=2))
+        path.write_text(
+            json.dumps(config if config is not None else base_config(**overrides), indent=2)
+        )
         return path
 
     return write
@@ -112,4 +114,9 @@ def recorded_requests() -> list[tuple[str, dict[str, Any]]]:
 
 
 def user_message(text: str = "say hi", **extra: Any) -> dict[str, Any]:
-    return {"model": "claude-opus-5-5", "max_tokens": 1024, "messages": [{"role": "user", "content": text}], **extra}
+    return {
+        "model": "claude-opus-5-5",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": text}],
+        **extra,
+    }

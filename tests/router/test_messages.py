@@ -31,7 +31,9 @@ async def test_sdk_streams_an_answer_from_the_default_route(
     assert fake.requests[-1].body["model"] == "model-default"
 
 
-async def test_sdk_gets_a_non_streaming_message(sdk: anthropic.AsyncAnthropic, fake: FakeOpenRouter) -> None:
+async def test_sdk_gets_a_non_streaming_message(
+    sdk: anthropic.AsyncAnthropic, fake: FakeOpenRouter
+) -> None:
     fake.script("model-default", Text("Plain answer."))
     message = await sdk.messages.create(
         model="claude-opus-5-5", max_tokens=100, messages=[{"role": "user", "content": "hi"}]
@@ -54,7 +56,11 @@ async def test_stream_passes_the_validator_and_has_routing_headers(
     assert b"[DONE]" not in response.content
 
 
-@pytest.mark.parametrize(("name", "recording"), recorded_requests() or [pytest.param("none", {}, marks=pytest.mark.skip("shared fixtures absent"))])
+@pytest.mark.parametrize(
+    ("name", "recording"),
+    recorded_requests()
+    or [pytest.param("none", {}, marks=pytest.mark.skip("shared fixtures absent"))],
+)
 async def test_every_recorded_claude_code_request_is_accepted(
     client: httpx.AsyncClient, fake: FakeOpenRouter, name: str, recording: dict[str, Any]
 ) -> None:
@@ -62,9 +68,16 @@ async def test_every_recorded_claude_code_request_is_accepted(
         response = await client.get(recording["path"], params=recording.get("query") or {})
         assert response.status_code == 200, response.text
         return
-    headers = {k: v for k, v in recording["headers"] if k.lower() not in ("host", "content-length", "connection", "accept-encoding")}
+    headers = {
+        k: v
+        for k, v in recording["headers"]
+        if k.lower() not in ("host", "content-length", "connection", "accept-encoding")
+    }
     response = await client.post(
-        recording["path"], params=recording.get("query") or {}, content=orjson.dumps(recording["body"]), headers=headers
+        recording["path"],
+        params=recording.get("query") or {},
+        content=orjson.dumps(recording["body"]),
+        headers=headers,
     )
     assert response.status_code == 200, response.text
     if recording["body"].get("stream"):
@@ -74,7 +87,12 @@ async def test_every_recorded_claude_code_request_is_accepted(
     forwarded = fake.requests[-1].body
     assert forwarded is not None
     dumped = orjson.dumps(forwarded)
-    for leaked in (b"context_management", b"x-anthropic-billing-header", b"safeguards", b"output_config"):
+    for leaked in (
+        b"context_management",
+        b"x-anthropic-billing-header",
+        b"safeguards",
+        b"output_config",
+    ):
         assert leaked not in dumped, f"{leaked!r} leaked upstream"
 
 
@@ -87,8 +105,16 @@ async def test_every_recorded_claude_code_request_is_accepted(
         (orjson.dumps({"model": "m", "messages": []}), "max_tokens"),
         (orjson.dumps({"model": "m", "max_tokens": "lots", "messages": []}), "max_tokens"),
         (orjson.dumps({"max_tokens": 5, "messages": []}), "model"),
-        (orjson.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": 3}]}), "messages[0].content"),
-        (orjson.dumps({"model": "m", "max_tokens": 5, "messages": [], "temperature": "hot"}), "temperature"),
+        (
+            orjson.dumps(
+                {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": 3}]}
+            ),
+            "messages[0].content",
+        ),
+        (
+            orjson.dumps({"model": "m", "max_tokens": 5, "messages": [], "temperature": "hot"}),
+            "temperature",
+        ),
     ],
 )
 async def test_bad_input_gets_an_anthropic_400_naming_the_field(
@@ -108,14 +134,21 @@ async def test_unknown_fields_and_block_types_are_accepted(client: httpx.AsyncCl
         stream=True,
         speed="fast",
         some_future_field={"x": 1},
-        messages=[{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "hologram", "data": 1}]}],
+        messages=[
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "hi"}, {"type": "hologram", "data": 1}],
+            }
+        ],
     )
     response = await client.post("/v1/messages", json=body)
     assert response.status_code == 200
     assert_valid_anthropic_stream(response.content)
 
 
-async def test_upstream_error_comes_back_in_anthropic_shape(client: httpx.AsyncClient, fake: FakeOpenRouter) -> None:
+async def test_upstream_error_comes_back_in_anthropic_shape(
+    client: httpx.AsyncClient, fake: FakeOpenRouter
+) -> None:
     from ccrouter.fake_script import HttpError
 
     fake.script("model-default", HttpError(400, "bad things in your request"))
@@ -168,7 +201,9 @@ async def test_apikey_is_required_when_configured(make_app: Any) -> None:
         assert "secret-key" not in denied.text
         wrong = await c.post("/v1/messages", json=user_message(), headers={"x-api-key": "nope"})
         assert wrong.status_code == 401
-        ok = await c.post("/v1/messages", json=user_message(), headers={"authorization": "Bearer secret-key"})
+        ok = await c.post(
+            "/v1/messages", json=user_message(), headers={"authorization": "Bearer secret-key"}
+        )
         assert ok.status_code == 200
         ok2 = await c.post("/v1/messages", json=user_message(), headers={"x-api-key": "secret-key"})
         assert ok2.status_code == 200
