@@ -158,16 +158,19 @@ class Dispatcher:
             raise last
         raise AllModelsFailedError(outcome.attempts, as_upstream_error(last))
 
-    async def _complete_one(self, state: RouterState, prepared: Prepared) -> dict[str, Any]:
+    async def _send(self, state: RouterState, prepared: Prepared, stream: bool) -> httpx.Response:
         r = state.config.resilience
-        response = await send(
+        return await send(
             self.client,
             prepared,
-            stream=False,
+            stream=stream,
             first_byte_timeout_s=r.first_byte_timeout_s,
             read_timeout_s=state.config.api_timeout_ms / 1000,
             connect_timeout_s=r.connect_timeout_s,
         )
+
+    async def _complete_one(self, state: RouterState, prepared: Prepared) -> dict[str, Any]:
+        response = await self._send(state, prepared, stream=False)
         try:
             raw = await response.aread()
         except httpx.HTTPError as exc:
@@ -191,15 +194,7 @@ class Dispatcher:
     async def _open_one(
         self, state: RouterState, prepared: Prepared, outcome: Outcome
     ) -> StreamResult:
-        r = state.config.resilience
-        response = await send(
-            self.client,
-            prepared,
-            stream=True,
-            first_byte_timeout_s=r.first_byte_timeout_s,
-            read_timeout_s=state.config.api_timeout_ms / 1000,
-            connect_timeout_s=r.connect_timeout_s,
-        )
+        response = await self._send(state, prepared, stream=True)
         pipe: Pipe = (
             PassthroughPipe(prepared.ctx)
             if prepared.provider.kind == "anthropic"

@@ -38,7 +38,7 @@ COMMENTED_CONFIG = """{
     {
       "name": "openrouter",
       "api_base_url": "https://openrouter.ai/api/v1/chat/completions",
-      "api_key": "sk-or-v1-0123456789abcdef0123456789",
+      "api_key": "sk-or-test-dummy-key-for-masking",
       "models": ["deepseek/deepseek-r1"],
     },
   ],
