@@ -38,7 +38,7 @@ COMMENTED_CONFIG = """{
     {
       "name": "openrouter",
       "api_base_url": "https://openrouter.ai/api/v1/chat/completions",
-      "api_key": "sk-or-test-dummy-key-for-masking",
+      "api_key": "sk-or-test-dummy-key-for-masking-00",
       "models": ["deepseek/deepseek-r1"],
     },
   ],

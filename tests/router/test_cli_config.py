@@ -47,7 +47,7 @@ def test_show_masks_secrets_and_keeps_comments_and_vars(
     code, out, _ = run(["config", "show"], capsys)
     assert code == 0
     assert "inbound-apikey-5a5a5a" not in out
-    assert "0123456789abcdef" not in out
+    assert "dummy-key-for-masking" not in out
     assert "expanded-local-secret-999" not in out
     assert '"APIKEY": "inbo…(21 chars)"' in out
     assert '"api_key": "sk-o…(35 chars)"' in out
@@ -132,7 +132,7 @@ def test_validate_never_prints_a_secret(config: Path, capsys: pytest.CaptureFixt
     config.write_text(text)
     code, out, err = run(["config", "validate"], capsys)
     assert code == 1
-    assert "0123456789abcdef" not in out + err
+    assert "dummy-key-for-masking" not in out + err
     assert "inbound-apikey-5a5a5a" not in out + err
 
 

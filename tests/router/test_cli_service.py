@@ -76,7 +76,7 @@ def test_status_reports_config_uptime_requests_and_decisions(service: Service) -
     assert "reload:    ok" in out
     assert "default → local,model-a" in out  # the recent decision
     assert "inbound-secret-7f3a9" not in out + result.stderr
-    assert "0123456789abcdef" not in out
+    assert "dummy-key-for-masking" not in out
 
 
 def test_status_json(service: Service) -> None:
