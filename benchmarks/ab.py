@@ -12,7 +12,6 @@ per request. Bounded: rounds × variants × (seconds + warm-up), then everything
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -47,11 +46,8 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
         parts = names.split(",")
         use = warn_config if "log_warn" in parts else config  # LOG_LEVEL warn in the config
         names = ",".join(p for p in parts if p != "log_warn")
-        script = str(HERE / "variants.py")
-        bench.router_argv = (  # type: ignore[method-assign]
-            lambda c, p, names=names: [run.PY, script, "--variants", names, str(c), str(p)]
-        )
-        proc, port, _ = await bench.start_router(use, f"{name}.log")
+        argv = [run.PY, str(HERE / "variants.py"), "--variants", names]
+        proc, port, _ = await bench.start_router(use, f"{name}.log", argv=argv)
         servers[name] = (proc.pid, port)
 
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
@@ -65,10 +61,11 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
             usage.start()
             result = await run_closed_loop(
                 run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
-                duration_s=args.seconds,
+                duration_s=args.seconds, sample_every=50, max_samples=8,
             )  # fmt: skip
             u = usage.stop()
             s = result.summary()
+            s["errors"] += bench.check_samples(result, workload.stream, anthropic=True)
             rows[name].append(
                 {
                     "per_s": s["per_s"],
@@ -81,7 +78,7 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
     out: dict[str, Any] = {"workload": workload.title, "rounds": args.rounds, "variants": {}}
     base_cpu = None
     for name, runs in rows.items():
-        med = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+        med: dict[str, Any] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
         med["errors"] = sum(r["errors"] for r in runs)
         med["cpu_us_per_req_all"] = [round(r["cpu_us_per_req"]) for r in runs]
         med["cpu_us_per_req_min"] = round(min(r["cpu_us_per_req"] for r in runs))
@@ -122,7 +119,9 @@ def main() -> int:
         procs.close()
         restore()
     print(f"{result['workload']}, median of {result['rounds']} rounds")
-    print(f"{'variant':14}{'rate/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'min':>7}{'vs first':>10}  rounds")
+    print(
+        f"{'variant':14}{'rate/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>12}{'min':>7}{'vs first':>10}  rounds"
+    )
     for name, v in result["variants"].items():
         print(f"{name:14}{v['per_s']:9.0f}{v['p50_ms']:9.2f}{v['p99_ms']:9.2f}"
               f"{v['cpu_us_per_req']:12.0f}{v['cpu_us_per_req_min']:7}{v['cpu_vs_first']:10.2f}  {v['cpu_us_per_req_all']}"

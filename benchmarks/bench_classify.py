@@ -31,16 +31,17 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from payloads import CLAUDE_CODE_HEADERS, encode, large_body  # noqa: E402
+from payloads import CLAUDE_CODE_HEADERS, encode, large_body
 
-from ccrouter.features import build_route_request, session_id_of  # noqa: E402
+from ccrouter.features import build_route_request, session_id_of
+
 try:  # the server's one decision path (``ccrouter explain`` shares it)
-    from ccrouter.decide import classify  # noqa: E402
+    from ccrouter.decide import classify
 except ImportError:  # older trees: the same function lived in messages.py
-    from ccrouter.messages import classify  # type: ignore[attr-defined,no-redef]  # noqa: E402
-from ccrouter.snapshot import build_state  # noqa: E402
-from ccrouter.state import RouterState  # noqa: E402
-from ccrouter.tokens import TokenCounter, encoding_status  # noqa: E402
+    from ccrouter.messages import classify  # type: ignore[attr-defined,no-redef]
+from ccrouter.snapshot import build_state
+from ccrouter.state import RouterState
+from ccrouter.tokens import TokenCounter, encoding_status
 
 BENCH_CONFIG: dict[str, Any] = {
     "Providers": [

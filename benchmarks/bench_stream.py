@@ -33,7 +33,9 @@ CHUNKS = 200
 
 def upstream_pieces(chunks: int = CHUNKS) -> list[bytes]:
     text = "".join(f"{'word' + str(i % 10):7.7} " for i in range(chunks))
-    reply = render(Text(text, chunk_chars=8), Context.new("anthropic/claude-sonnet-4.5", 17000), True, CHAT)
+    reply = render(
+        Text(text, chunk_chars=8), Context.new("anthropic/claude-sonnet-4.5", 17000), True, CHAT
+    )
     return list(reply.pieces)
 
 

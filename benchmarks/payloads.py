@@ -128,8 +128,15 @@ def _head(rng: random.Random, stream: bool) -> dict[str, Any]:
             ).decode()
         },
         "system": [
-            {"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.0a8; cc_entrypoint=cli;"},
-            {"type": "text", "text": "You are Claude Code, Anthropic's official CLI for Claude.", "cache_control": ephemeral},
+            {
+                "type": "text",
+                "text": "x-anthropic-billing-header: cc_version=2.1.329.0a8; cc_entrypoint=cli;",
+            },
+            {
+                "type": "text",
+                "text": "You are Claude Code, Anthropic's official CLI for Claude.",
+                "cache_control": ephemeral,
+            },
             {"type": "text", "text": _prose(rng, 700), "cache_control": ephemeral},
         ],  # fmt: skip
         "tools": _tools(rng),
@@ -154,7 +161,10 @@ def _opening(rng: random.Random) -> list[dict[str, Any]]:
             "role": "user",
             "content": [
                 {"type": "text", "text": reminder},
-                {"type": "text", "text": "Fix the failing test in router/stream.py. " + _prose(rng, 20)},
+                {
+                    "type": "text",
+                    "text": "Fix the failing test in router/stream.py. " + _prose(rng, 20),
+                },
             ],
         },
         {"role": "system", "content": env},
@@ -166,15 +176,27 @@ def _tool_turn(rng: random.Random, number: int, big: bool) -> list[dict[str, Any
     which = rng.choice(("Read", "Bash", "Edit")) if big else "Write"
     if which == "Read":
         start = rng.randint(1, 2000)
-        call = {"file_path": f"/home/dev/project/router/{rng.choice(_IDENTS)}.py", "offset": start, "limit": 80}
+        call = {
+            "file_path": f"/home/dev/project/router/{rng.choice(_IDENTS)}.py",
+            "offset": start,
+            "limit": 80,
+        }
         result = _code(rng, start, 80)
     elif which == "Bash":
         call = {"command": "python -m pytest -x -q tests/", "description": "Run the tests"}
-        result = "\n".join(f"tests/test_{rng.choice(_IDENTS)}.py::{_prose(rng, 3).replace(' ', '_')} PASSED" for _ in range(40))
+        result = "\n".join(
+            f"tests/test_{rng.choice(_IDENTS)}.py::{_prose(rng, 3).replace(' ', '_')} PASSED"
+            for _ in range(40)
+        )
     elif which == "Edit":
-        call = {"file_path": f"/home/dev/project/router/{rng.choice(_IDENTS)}.py",
-                "old_string": _code(rng, 1, 6), "new_string": _code(rng, 1, 7)}
-        result = "The file has been updated. Here's the result of running `cat -n`:\n" + _code(rng, 40, 30)
+        call = {
+            "file_path": f"/home/dev/project/router/{rng.choice(_IDENTS)}.py",
+            "old_string": _code(rng, 1, 6),
+            "new_string": _code(rng, 1, 7),
+        }
+        result = "The file has been updated. Here's the result of running `cat -n`:\n" + _code(
+            rng, 40, 30
+        )
     else:
         call = {"file_path": "/home/dev/project/notes.txt", "content": _prose(rng, 30)}
         result = "File created successfully at: /home/dev/project/notes.txt"

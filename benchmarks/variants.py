@@ -16,6 +16,8 @@ Variants:
 - ``timeout``: only the ``asyncio.timeout`` part, keeping httpx.
 - ``no_proxy_headers``: uvicorn's ``proxy_headers=False`` (no ProxyHeadersMiddleware per request).
 - ``no_request_log``: the per-request info line switched off (to measure what it costs).
+- ``cheap_log``: the same request line, cheaper: ``logging._srcfile = None`` (no caller lookup
+  per record) and a formatter that formats the timestamp once per second.
 - ``fast_sse``: the translating pipe splits upstream bytes on blank lines and parses ``data:``
   payloads straight from bytes, skips transformers whose ``transform_chunk`` is the identity, and
   encodes events with a per-name prefix; anything unusual falls back to the generic decoder.
@@ -152,6 +154,38 @@ def no_request_log() -> None:
 
 
 @variant
+def cheap_log() -> None:
+    import time
+
+    from ccrouter import log as ccrouter_log
+
+    class SecondCachedFormatter(logging.Formatter):
+        _second = -1
+        _text = ""
+
+        def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+            second = int(record.created)
+            if second != self._second:
+                self._second = second
+                self._text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            return f"{self._text},{int(record.msecs):03d}"
+
+    original = ccrouter_log.setup_logging
+
+    def setup(level: str = "info") -> None:
+        original(level)
+        logging._srcfile = None  # type: ignore[attr-defined]
+        for handler in logging.getLogger("ccrouter").handlers:
+            if getattr(handler, "_ccrouter", False):
+                handler.setFormatter(SecondCachedFormatter(handler.formatter._fmt))  # type: ignore[union-attr]
+
+    ccrouter_log.setup_logging = setup
+    from ccrouter import serve
+
+    serve.setup_logging = setup  # type: ignore[attr-defined]
+
+
+@variant
 def fast_sse() -> None:
     import orjson
 
@@ -179,7 +213,9 @@ def fast_sse() -> None:
         def __init__(self, ctx: Any, chain: Any) -> None:
             super().__init__(ctx, chain)
             self._active = tuple(
-                t for t in self._reverse if type(t).transform_chunk is not Transformer.transform_chunk
+                t
+                for t in self._reverse
+                if type(t).transform_chunk is not Transformer.transform_chunk
             )
             self._pending = b""
             self._generic = False
@@ -224,7 +260,9 @@ def fast_sse() -> None:
                 if self._active:
                     pieces = [chunk]
                     for transformer in self._active:
-                        pieces = [o for p in pieces for o in transformer.transform_chunk(p, self._ctx)]
+                        pieces = [
+                            o for p in pieces for o in transformer.transform_chunk(p, self._ctx)
+                        ]
                     for piece in pieces:
                         events += translator.feed(piece)
                 else:
