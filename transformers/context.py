@@ -49,7 +49,7 @@ class TranslationContext:
     input_estimate: int = 0  # tiktoken estimate of the prompt, for message_start
     session_id: str | None = None  # from X-Claude-Code-Session-Id / metadata.user_id
     user_hash: str | None = None  # stable hashed end-user id for OpenRouter's `user`
-    strip_billing_header: bool = True  # drop Claude Code's per-request x-anthropic-billing-header line
+    strip_billing_header: bool = True  # drop Claude Code's x-anthropic-billing-header line
     # Filled by the request translator: upstream tool name -> name the client knows.
     tool_names: dict[str, str] = field(default_factory=dict)
     # Free space for transformers that keep per-request state (e.g. enhancetool buffers).
