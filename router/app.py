@@ -1,14 +1,14 @@
 """``create_app()``: the ASGI application, its shared upstream client and its config watcher.
 
 ``POST /v1/messages`` goes straight to the raw handler (the hot path); every other request goes
-to the FastAPI app. One ``httpx.AsyncClient`` (on aiohttp's engine, several times faster than
-httpx's own on this workload) is shared by every request; tests inject their own client built
-on the fake upstream's transport.
+to the FastAPI app. One upstream client (aiohttp; see ``upstream_client``) is shared by every
+request; tests inject an httpx client built on the fake upstream's transport.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,22 +25,22 @@ from ccrouter.reload import watch_forever
 from ccrouter.snapshot import build_state
 from ccrouter.state import RouterState, StateHolder
 from ccrouter.tokens import TokenCounter
+from ccrouter.upstream_client import UpstreamClient, as_upstream_client
 
 log = logging.getLogger("ccrouter.app")
 
 
-def make_upstream_client(
-    proxy_url: str | None = None, connect_timeout_s: float = 10.0
-) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=128, keepalive_expiry=60)
-    timeout = httpx.Timeout(600.0, connect=connect_timeout_s)
-    try:
-        from httpx_aiohttp import AiohttpTransport
-    except ImportError:  # pragma: no cover - the dependency is declared; keep working without it
-        return httpx.AsyncClient(limits=limits, timeout=timeout, proxy=proxy_url)
-    proxy = httpx.Proxy(proxy_url) if proxy_url else None
-    transport = AiohttpTransport(limits=limits, proxy=proxy)
-    return httpx.AsyncClient(transport=transport, timeout=timeout)
+def tune_gc() -> None:
+    """Keep the garbage collector off the hot path.
+
+    Measured: at 32 concurrent requests the collector took 11-12 % of the CPU and full
+    collections paused 27-34 ms, rescanning the ~80,000 objects that live for the whole process.
+    Freezing them and raising the gen-0 threshold (request bodies are acyclic, so reference
+    counting frees them) cut GC time per request from ~155 to ~45 µs and p99 by a third.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 class CCRouterApp:
@@ -50,7 +50,7 @@ class CCRouterApp:
         self,
         config_path: Path | None,
         state: RouterState,
-        client: httpx.AsyncClient | None = None,
+        client: UpstreamClient | httpx.AsyncClient | None = None,
         watch: bool = True,
     ) -> None:
         self.config_path = config_path
@@ -59,16 +59,14 @@ class CCRouterApp:
         self.counter = TokenCounter()
         self._own_client = client is None
         config = state.config
-        self.dispatcher = Dispatcher(
-            client or make_upstream_client(config.proxy_url, config.resilience.connect_timeout_s),
-            self.cooldowns,
-        )
+        self.dispatcher = Dispatcher(as_upstream_client(client, config.proxy_url), self.cooldowns)
         self.messages = MessagesEndpoint(self.holder, self.dispatcher, self.counter)
         self.watch = watch
         self.api = build_api(self.holder, self.counter, self.cooldowns, self._lifespan)
 
     @asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
+        tune_gc()
         stop = asyncio.Event()
         watcher = (
             asyncio.ensure_future(watch_forever(self.holder, self.config_path, stop))
@@ -99,7 +97,7 @@ class CCRouterApp:
 def create_app(
     config_path: str | Path | None = None,
     *,
-    client: httpx.AsyncClient | None = None,
+    client: UpstreamClient | httpx.AsyncClient | None = None,
     watch: bool = True,
 ) -> CCRouterApp:
     """Build the app from a config file (None: the embedded default config)."""

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import httpx
 import orjson
 
 from ccrouter.config import Target
@@ -35,6 +34,7 @@ from ccrouter.rules import Decision
 from ccrouter.state import RouterState
 from ccrouter.transformers.openai_response import to_anthropic_message
 from ccrouter.upstream import Prepared, RequestMeta, prepare, send
+from ccrouter.upstream_client import TransportError, UpstreamClient, UpstreamResponse
 
 log = logging.getLogger("ccrouter.dispatch")
 T = TypeVar("T")
@@ -64,7 +64,7 @@ class StreamResult:
 
 
 class Dispatcher:
-    def __init__(self, client: httpx.AsyncClient, cooldowns: Cooldowns | None = None) -> None:
+    def __init__(self, client: UpstreamClient, cooldowns: Cooldowns | None = None) -> None:
         self.client = client
         self.cooldowns = cooldowns or Cooldowns()
 
@@ -158,7 +158,7 @@ class Dispatcher:
             raise last
         raise AllModelsFailedError(outcome.attempts, as_upstream_error(last))
 
-    async def _send(self, state: RouterState, prepared: Prepared, stream: bool) -> httpx.Response:
+    async def _send(self, state: RouterState, prepared: Prepared, stream: bool) -> UpstreamResponse:
         r = state.config.resilience
         return await send(
             self.client,
@@ -172,13 +172,13 @@ class Dispatcher:
     async def _complete_one(self, state: RouterState, prepared: Prepared) -> dict[str, Any]:
         response = await self._send(state, prepared, stream=False)
         try:
-            raw = await response.aread()
-        except httpx.HTTPError as exc:
+            raw = await response.read()
+        except TransportError as exc:
             raise UpstreamError(
                 f"{prepared.target}: connection lost ({exc})", status=500, retryable=True
             ) from exc
         finally:
-            await response.aclose()
+            await response.close()
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -200,27 +200,27 @@ class Dispatcher:
             if prepared.provider.kind == "anthropic"
             else TranslatingPipe(prepared.ctx, prepared.chain)
         )
-        chunks = response.aiter_bytes()
+        chunks = response.chunks()
         held: list[bytes] = []
         try:
             while not pipe.started_content:
                 try:
-                    raw = await chunks.__anext__()
+                    raw = await anext(chunks)
                 except StopAsyncIteration:
                     held.append(pipe.finish())  # a whole answer without a content block
-                    await response.aclose()
+                    await response.close()
                     outcome.summary = pipe.summary()
                     return StreamResult(b"".join(held), _empty(), outcome)
                 held.append(pipe.feed(raw))
-        except httpx.HTTPError as exc:
-            await response.aclose()
+        except TransportError as exc:
+            await _close(response, chunks)
             raise UpstreamError(
-                f"{prepared.target}: stream broke before any content ({type(exc).__name__})",
+                f"{prepared.target}: stream broke before any content ({exc})",
                 status=500,
                 retryable=True,
             ) from exc
         except BaseException:
-            await response.aclose()
+            await _close(response, chunks)
             raise
         return StreamResult(b"".join(held), _relay(response, chunks, pipe, outcome), outcome)
 
@@ -249,8 +249,13 @@ async def _empty() -> AsyncIterator[bytes]:
     yield b""  # pragma: no cover
 
 
+async def _close(response: UpstreamResponse, chunks: AsyncIterator[bytes]) -> None:
+    await chunks.aclose()  # type: ignore[attr-defined]
+    await response.close()
+
+
 async def _relay(
-    response: httpx.Response, chunks: AsyncIterator[bytes], pipe: Pipe, outcome: Outcome
+    response: UpstreamResponse, chunks: AsyncIterator[bytes], pipe: Pipe, outcome: Outcome
 ) -> AsyncIterator[bytes]:
     """The rest of a committed stream; failures become an ``event: error``; always closes."""
     started = time.perf_counter()
@@ -264,15 +269,15 @@ async def _relay(
         except RouterError as exc:  # upstream failures, and a user transformer failing mid-stream
             log.warning("stream from %s failed after content: %s", outcome.target, exc.message)
             yield pipe.fail(exc)
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             error = UpstreamError(
-                f"{outcome.target}: connection lost mid-stream ({type(exc).__name__})",
+                f"{outcome.target}: connection lost mid-stream ({exc})",
                 status=500,
                 retryable=True,
             )
             log.warning("%s", error.message)
             yield pipe.fail(error)
     finally:
-        await response.aclose()
+        await _close(response, chunks)
         outcome.summary = pipe.summary()
         outcome.summary["stream_ms"] = round((time.perf_counter() - started) * 1000, 1)

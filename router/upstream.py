@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import orjson
 
 from ccrouter.config import Config, ProviderConfig, Target
@@ -25,6 +24,7 @@ from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.openai_request import to_openai_request
 from ccrouter.transformers.vocab import upstream_error_from_body
+from ccrouter.upstream_client import HeaderMap, TransportError, UpstreamClient, UpstreamResponse
 
 # Headers an Anthropic-native upstream should see from the client; everything else is dropped.
 _PASS_HEADERS = ("anthropic-version", "anthropic-beta")
@@ -138,7 +138,7 @@ def _passthrough_request(
     return UpstreamRequest(provider.url, headers, payload)
 
 
-def retry_after_of(headers: httpx.Headers) -> float | None:
+def retry_after_of(headers: HeaderMap) -> float | None:
     value = headers.get("retry-after-ms")
     if value:
         try:
@@ -155,52 +155,56 @@ def retry_after_of(headers: httpx.Headers) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
-def _transport_error(exc: BaseException, target: Target, timeout_s: float) -> UpstreamError:
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+def _transport_error(exc: TransportError, target: Target, timeout_s: float) -> UpstreamError:
+    if exc.kind == "timeout":
         return UpstreamError(
             f"{target} did not answer within {timeout_s:g}s", status=504, retryable=True
         )
-    if isinstance(exc, httpx.ConnectError):
-        return UpstreamError(
-            f"{target}: cannot connect ({exc or 'refused'})", status=500, retryable=True
-        )
-    return UpstreamError(
-        f"{target}: connection failed ({type(exc).__name__}: {exc})", status=500, retryable=True
-    )
+    if exc.kind == "connect":
+        return UpstreamError(f"{target}: cannot connect ({exc})", status=500, retryable=True)
+    return UpstreamError(f"{target}: connection failed ({exc})", status=500, retryable=True)
 
 
 async def send(
-    client: httpx.AsyncClient,
+    client: UpstreamClient,
     prepared: Prepared,
     *,
     stream: bool,
     first_byte_timeout_s: float,
     read_timeout_s: float,
     connect_timeout_s: float,
-) -> httpx.Response:
-    """POST the request; returns a 2xx response (streaming: body not yet read)."""
+) -> UpstreamResponse:
+    """POST the request; returns a 2xx response whose body is not read yet."""
     req = prepared.request
-    timeout = httpx.Timeout(read_timeout_s, connect=connect_timeout_s)
-    request = client.build_request(
-        "POST", req.url, content=orjson.dumps(req.body), headers=req.headers, timeout=timeout
-    )
     wait = first_byte_timeout_s if stream else read_timeout_s
     try:
-        response = await asyncio.wait_for(client.send(request, stream=True), wait)
-    except (httpx.HTTPError, OSError, TimeoutError) as exc:
+        async with asyncio.timeout(wait):
+            response = await client.post(
+                req.url,
+                orjson.dumps(req.body),
+                req.headers,
+                connect_timeout_s=connect_timeout_s,
+                read_timeout_s=read_timeout_s,
+            )
+    except TimeoutError:
+        raise _transport_error(
+            TransportError("timeout", "timed out"), prepared.target, wait
+        ) from None
+    except TransportError as exc:
         raise _transport_error(exc, prepared.target, wait) from exc
-    if response.status_code < 400:
+    if response.status < 400:
         return response
     try:
-        raw = await asyncio.wait_for(response.aread(), connect_timeout_s + 5)
-    except (httpx.HTTPError, TimeoutError):
+        async with asyncio.timeout(connect_timeout_s + 5):
+            raw = await response.read()
+    except (TransportError, TimeoutError):
         raw = b""
     finally:
-        await response.aclose()
+        await response.close()
     try:
         body: Any = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
         body = raw.decode("utf-8", "replace")[:500]
-    error = upstream_error_from_body(response.status_code, body, retry_after_of(response.headers))
+    error = upstream_error_from_body(response.status, body, retry_after_of(response.headers))
     error.message = f"{prepared.target}: {error.message}"
     raise error
