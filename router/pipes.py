@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import orjson
 
 from ccrouter.errors import UpstreamError, error_event_data
-from ccrouter.sse import SSEDecoder, encode_event, encode_events
+from ccrouter.sse import DataDecoder, SSEDecoder, encode_event, encode_events
 from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
@@ -33,9 +33,13 @@ class Pipe(Protocol):
 class TranslatingPipe:
     def __init__(self, ctx: TranslationContext, chain: tuple[Transformer, ...]) -> None:
         self._ctx = ctx
-        self._decoder = SSEDecoder()
+        self._decoder = DataDecoder()
         self._translator = OpenAIStreamTranslator(ctx)
         self._reverse = tuple(reversed(chain))
+        # Per chunk, only the transformers that actually change chunks (most do not).
+        self._chunk_chain = tuple(
+            t for t in self._reverse if type(t).transform_chunk is not Transformer.transform_chunk
+        )
         self._done = False
 
     @property
@@ -43,16 +47,18 @@ class TranslatingPipe:
         return self._translator.started_content
 
     def feed(self, raw: bytes) -> bytes:
+        return self._events(self._decoder.feed(raw))
+
+    def _events(self, payloads: list[bytes | None]) -> bytes:
         events = []
         translator = self._translator
-        for sse in self._decoder.feed(raw):
-            if sse.comment is not None:
+        for data in payloads:
+            if data is None:
                 events += translator.keepalive()
                 continue
-            data = sse.data
-            if self._done or not data:
+            if self._done:
                 continue
-            if data == "[DONE]":
+            if data == b"[DONE]":
                 self._done = True
                 continue
             try:
@@ -60,21 +66,18 @@ class TranslatingPipe:
             except orjson.JSONDecodeError:
                 raise UpstreamError(
                     f"{self._ctx.provider},{self._ctx.upstream_model} sent malformed JSON in its "
-                    f"stream: {data[:60]!r}",
+                    f"stream: {data[:60].decode('utf-8', 'replace')!r}",
                     status=500,
                     retryable=True,
                 ) from None
             if not isinstance(chunk, dict):
                 continue
-            if self._reverse:
-                for piece in self._through_chain(chunk):
+            if self._chunk_chain:
+                for piece in self._through(chunk, self._chunk_chain):
                     events += translator.feed(piece)
             else:
                 events += translator.feed(chunk)
         return encode_events(events) if events else b""
-
-    def _through_chain(self, chunk: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._through(chunk, self._reverse)
 
     def _through(
         self, chunk: dict[str, Any], chain: tuple[Transformer, ...]
@@ -88,12 +91,13 @@ class TranslatingPipe:
 
     def finish(self) -> bytes:
         # A last event without its blank line still counts.
-        tail = b"" if self._done else self.feed(b"\n\n")
+        tail = b"" if self._done else self._events(self._decoder.flush())
         events = []
         # What a transformer releases at the end still passes the transformers after it.
         for i, transformer in enumerate(self._reverse):
             for piece in transformer.finish_stream(self._ctx):
-                for out in self._through(piece, self._reverse[i + 1 :]):
+                later = tuple(t for t in self._reverse[i + 1 :] if t in self._chunk_chain)
+                for out in self._through(piece, later):
                     events += self._translator.feed(out)
         events += self._translator.finish()
         return tail + encode_events(events)

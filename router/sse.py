@@ -87,13 +87,72 @@ class SSEDecoder:
         return None
 
 
+class DataDecoder:
+    """The hot-path decoder for OpenAI-style streams: ``feed(bytes) -> [payload | None]``.
+
+    Yields each event's data as bytes (ready for ``orjson.loads``) and ``None`` for a comment
+    (a keep-alive); events without data are dropped. OpenRouter's events are single
+    ``data: {…}`` lines, split here without decoding to ``str``; anything else — CR line
+    endings, several lines in one event, ``event:`` fields — goes through ``SSEDecoder``'s
+    spec logic, so the result is the same for every input.
+    """
+
+    __slots__ = ("_buffer", "_slow")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._slow: SSEDecoder | None = None
+
+    def feed(self, chunk: bytes) -> list[bytes | None]:
+        if self._slow is None and b"\r" in chunk:
+            self._slow = SSEDecoder()  # CR line endings: the general decoder from here on
+            chunk, self._buffer = self._buffer + chunk, b""
+        if self._slow is not None:
+            return [_payload(e) for e in self._slow.feed(chunk) if e.comment is not None or e.data]
+        buffer = self._buffer + chunk if self._buffer else chunk
+        blocks = buffer.split(b"\n\n")
+        self._buffer = blocks.pop()
+        out: list[bytes | None] = []
+        for block in blocks:
+            if block.startswith(b"data: ") and b"\n" not in block:
+                if len(block) > 6:  # an empty data line carries nothing (as in SSEDecoder)
+                    out.append(block[6:])
+            elif block.startswith(b":") and b"\n" not in block:
+                out.append(None)
+            elif block:
+                out += self._block(block)
+        return out
+
+    def flush(self) -> list[bytes | None]:
+        if self._slow is not None:
+            return [_payload(e) for e in self._slow.flush() if e.comment is not None or e.data]
+        rest, self._buffer = self._buffer, b""
+        return self._block(rest) if rest.strip() else []
+
+    @staticmethod
+    def _block(block: bytes) -> list[bytes | None]:
+        decoder = SSEDecoder()
+        events = decoder.feed(block + b"\n\n") + decoder.flush()
+        return [_payload(e) for e in events if e.comment is not None or e.data]
+
+
+def _payload(event: ServerSentEvent) -> bytes | None:
+    return None if event.comment is not None else event.data.encode()
+
+
+_PREFIXES: dict[str, bytes] = {}
+
+
 def encode_event(event: str, data: dict[str, Any]) -> bytes:
     """One Anthropic SSE event: ``event:`` line, ``data:`` line, blank line."""
-    return b"event: " + event.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+    prefix = _PREFIXES.get(event)
+    if prefix is None:
+        prefix = _PREFIXES[event] = b"event: " + event.encode() + b"\ndata: "
+    return prefix + orjson.dumps(data) + b"\n\n"
 
 
 def encode_events(events: list[tuple[str, dict[str, Any]]]) -> bytes:
-    return b"".join(encode_event(name, data) for name, data in events)
+    return b"".join([encode_event(name, data) for name, data in events])
 
 
 def encode_data(data: dict[str, Any] | str) -> bytes:

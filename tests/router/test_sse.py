@@ -51,3 +51,39 @@ def test_encoder_round_trips() -> None:
     (event,) = SSEDecoder().feed(raw)
     assert event.event == "content_block_stop" and event.json()["index"] == 0
     assert encode_data("[DONE]") == b"data: [DONE]\n\n"
+
+
+def data_of(raw: bytes, size: int) -> list[bytes | None]:
+    from ccrouter.sse import DataDecoder
+
+    decoder = DataDecoder()
+    out: list[bytes | None] = []
+    for i in range(0, len(raw), size):
+        out += decoder.feed(raw[i : i + size])
+    return out + decoder.flush()
+
+
+def spec_data_of(raw: bytes) -> list[bytes | None]:
+    events = decode(raw, len(raw) or 1)
+    return [
+        None if e.comment is not None else e.data.encode()
+        for e in events
+        if e.comment is not None or e.data
+    ]
+
+
+ODD_STREAMS = [
+    STREAM,
+    b'data: {"a":1}\n\ndata: {"b":2}',  # last event without its blank line
+    b'event: x\ndata: {"c":3}\n\n: ping\n\ndata: {"d":\ndata: 4}\n\n',
+    b'data: {"e":5}\r\n\r\n: keep\r\n\r\ndata: [DONE]\r\n\r\n',
+    b"\n\n\n\ndata: x\n\n",
+    b"id: 7\n\nretry: 100\n\n",
+    b"data: \n\ndata: {}\n\n",  # an empty data line carries nothing
+]
+
+
+@pytest.mark.parametrize("raw", ODD_STREAMS)
+@pytest.mark.parametrize("size", [1, 3, 7, 10_000])
+def test_fast_data_decoder_agrees_with_the_spec_decoder(raw: bytes, size: int) -> None:
+    assert data_of(raw, size) == spec_data_of(raw)
