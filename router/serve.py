@@ -62,6 +62,7 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
             timeout_keep_alive=75,
             loop="auto",
             http="auto",
+            proxy_headers=False,  # ccrouter never reads the client address; skip the work
         )
     )
     server.run(sockets=[sock])
