@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import hashlib
 import time
 from collections.abc import Mapping
@@ -60,6 +61,11 @@ def user_hash_of(body: Mapping[str, Any]) -> str | None:
     user_id = metadata.get("user_id") if isinstance(metadata, dict) else None
     if not isinstance(user_id, str) or not user_id:
         return None
+    return _hashed(user_id)
+
+
+@functools.lru_cache(maxsize=1024)  # the same few sessions ask on every turn
+def _hashed(user_id: str) -> str:
     return "ccr_" + hashlib.sha256(user_id.encode()).hexdigest()[:32]
 
 

@@ -19,3 +19,25 @@ def test_setup_is_idempotent() -> None:
     logger = logging.getLogger("ccrouter")
     assert sum(1 for h in logger.handlers if getattr(h, "_ccrouter", False)) == 1
     assert logger.level == logging.INFO
+
+
+def test_lines_are_batched_but_never_lost() -> None:
+    import io
+
+    from ccrouter.log import _BufferedHandler
+
+    handler = _BufferedHandler()
+    handler.stream = io.StringIO()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("ccrouter.test-batching")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("urgent")  # WARNING and up are written at once
+        assert handler.stream.getvalue() == "urgent\n"
+        logger.info("later")
+        assert handler.stream.getvalue() == "urgent\n"
+        handler.flush()  # the timer (or exit) does this
+        assert handler.stream.getvalue() == "urgent\nlater\n"
+    finally:
+        logger.removeHandler(handler)
