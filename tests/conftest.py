@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,19 @@ def base_config(**overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+@pytest.fixture(autouse=True)
+def restore_ccrouter_logging() -> Iterator[None]:
+    """Tests that run setup_logging() must not leave its handler behind for later tests."""
+    logger = logging.getLogger("ccrouter")
+    saved = (list(logger.handlers), logger.propagate, logger.level)
+    yield
+    for handler in logger.handlers:
+        if handler not in saved[0]:
+            handler.flush()
+            logger.removeHandler(handler)
+    logger.propagate, logger.level = saved[1], saved[2]
 
 
 @pytest.fixture

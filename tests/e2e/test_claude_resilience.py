@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import httpx
@@ -44,9 +45,14 @@ def test_rate_limited_first_model_falls_back_to_the_second(
         f"openrouter,{MODEL_B}",
         "ok",
     )
+    # Info lines are written in batches (within a quarter second); warnings at once.
+    expected = f"route=default model=openrouter,{MODEL_B}"
+    deadline = time.monotonic() + 3
+    while expected not in chain_router.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     log = chain_router.log_text()
     assert f"attempt openrouter,{MODEL_A} failed" in log
-    assert f"route=default model=openrouter,{MODEL_B}" in log
+    assert expected in log
 
 
 def test_tried_header_names_both_models(

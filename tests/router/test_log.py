@@ -31,6 +31,7 @@ def test_lines_are_batched_but_never_lost() -> None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("ccrouter.test-batching")
     logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     logger.propagate = False
     try:
         logger.warning("urgent")  # WARNING and up are written at once
