@@ -122,6 +122,8 @@ class MessagesEndpoint:
             record.status = "client disconnected"
             if watcher is None or not watcher.done():
                 raise  # not our cancellation: the server is shutting down
+            if task is not None:
+                task.uncancel()  # ours, and handled: the task is not "cancelling" any more
         except Exception as exc:
             done = True
             wire = to_anthropic_error(exc, request_id)
