@@ -227,7 +227,7 @@ class Dispatcher:
     def _failed(
         self, state: RouterState, target: Target, exc: UpstreamError, outcome: Outcome
     ) -> None:
-        outcome.attempts.append(Attempt(str(target), exc.upstream_status, _short(exc), exc))
+        outcome.attempts.append(Attempt(str(target), exc.upstream_status, _short(exc, target), exc))
         if exc.retryable:
             r = state.config.resilience
             self.cooldowns.failed(
@@ -239,8 +239,8 @@ class Dispatcher:
         log.warning("attempt %s failed: %s", target, exc.message)
 
 
-def _short(exc: UpstreamError) -> str:
-    text = exc.message
+def _short(exc: UpstreamError, target: Target) -> str:
+    text = exc.message.removeprefix(f"{target}: ")  # the attempt already names its model
     return text if len(text) <= 160 else text[:157] + "…"
 
 
