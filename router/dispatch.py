@@ -82,7 +82,7 @@ class Dispatcher:
         outcome = Outcome()
 
         async def one(prepared: Prepared) -> dict[str, Any]:
-            return await self._complete_one(state, prepared)
+            return await self._complete_one(state, prepared, outcome)
 
         message = await self._walk(state, decision, body, meta, outcome, False, one)
         return message, outcome
@@ -169,7 +169,9 @@ class Dispatcher:
             connect_timeout_s=r.connect_timeout_s,
         )
 
-    async def _complete_one(self, state: RouterState, prepared: Prepared) -> dict[str, Any]:
+    async def _complete_one(
+        self, state: RouterState, prepared: Prepared, outcome: Outcome
+    ) -> dict[str, Any]:
         response = await self._send(state, prepared, stream=False)
         try:
             raw = await response.read()
@@ -187,6 +189,12 @@ class Dispatcher:
             ) from exc
         if prepared.provider.kind == "anthropic":
             return dict(body)
+        if isinstance(body, dict):  # kept for the log line
+            usage = body.get("usage")
+            outcome.summary = {
+                "cost": usage.get("cost") if isinstance(usage, dict) else None,
+                "generation_id": body.get("id"),
+            }
         for transformer in reversed(prepared.chain):
             body = transformer.transform_response(body, prepared.ctx)
         return to_anthropic_message(body, prepared.ctx)

@@ -143,14 +143,18 @@ class MessagesEndpoint:
             self.holder.record(record)
             ms = (time.perf_counter() - started) * 1000
             request_log.info(
-                "%s route=%s model=%s reason=%r tokens=%d status=%s ms=%.1f",
+                "%s route=%s model=%s fallbacks=%s reason=%r tokens=%d decide_ms=%.2f "
+                "status=%s ms=%.1f%s",
                 request_id,
                 record.route,
                 record.target,
+                record.fallbacks or "-",
                 record.reason,
                 record.tokens,
+                record.decide_ms,
                 record.status,
                 ms,
+                _upstream_facts(record),
             )
 
     async def _handle(
@@ -168,6 +172,8 @@ class MessagesEndpoint:
         self.holder.sessions.put(view.session_id, tokens)
         record.route, record.reason, record.tokens = decision.route, decision.reason, tokens
         record.target = str(decision.target)
+        record.fallbacks = ",".join(f"({t})" for t in decision.chain)
+        record.decide_ms = decided.ms
         record.session_id = view.session_id
         if view.subagent_model is not None:
             body = strip_subagent_tag(body)
@@ -211,14 +217,34 @@ class MessagesEndpoint:
                 await result.rest.aclose()  # type: ignore[attr-defined]
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             record.status = "ok"
+            _take_summary(record, result.outcome.summary)
         else:
             message, outcome = await self.dispatcher.complete(state, decision, body, meta)
             record.target = str(outcome.target)
             record.tried = outcome.tried_header() if outcome.attempts else ""
+            _take_summary(record, outcome.summary)
             await _send_json(
                 send, 200, message, {}, _headers(request_id, decision, outcome, b"application/json")
             )
             record.status = "ok"
+
+
+def _take_summary(record: DecisionRecord, summary: dict[str, Any]) -> None:
+    cost = summary.get("cost")
+    record.cost = float(cost) if isinstance(cost, int | float) else None
+    generation = summary.get("generation_id")
+    record.generation_id = generation if isinstance(generation, str) else None
+
+
+def _upstream_facts(record: DecisionRecord) -> str:
+    facts = ""
+    if record.tried:
+        facts += f" tried=[{record.tried}]"
+    if record.cost is not None:
+        facts += f" cost={record.cost:.6f}"
+    if record.generation_id:
+        facts += f" gen={record.generation_id}"
+    return facts
 
 
 def _headers(

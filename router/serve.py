@@ -11,7 +11,7 @@ import uvicorn
 
 from ccrouter.app import create_app
 from ccrouter.errors import ConfigError
-from ccrouter.log import setup_logging
+from ccrouter.log import request_log, setup_logging
 
 log = logging.getLogger("ccrouter.serve")
 
@@ -29,6 +29,8 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
     app = create_app(config_path)
     config = app.holder.current().config
     setup_logging(config.log_level)
+    if not config.log_enabled:  # claude-code-router's LOG: false — no per-request lines
+        request_log.setLevel(logging.WARNING)
     host = host or config.host
     port = port if port is not None else config.port
     if not is_loopback(host) and not config.apikey:

@@ -42,6 +42,10 @@ class DecisionRecord:
     status: str  # "ok", "error 429", …
     session_id: str | None = None
     tried: str = ""  # every model tried, with its status, when more than one was
+    fallbacks: str = ""  # the rest of the chain after the chosen model
+    decide_ms: float = 0.0
+    cost: float | None = None  # what OpenRouter charged, when it says
+    generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
 
 
 class SessionMemory:

@@ -259,3 +259,23 @@ async def test_status_shows_the_models_tried(chain_app: CCRouterApp, fake: FakeO
     ) as c:
         recent = (await c.get("/api/status")).json()["recent"][-1]
     assert recent["tried"] == "openrouter,model-a (429), openrouter,model-b (ok)"
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_one_log_line_names_route_model_fallbacks_reason_timing_and_cost(
+    chain_app: CCRouterApp, fake: FakeOpenRouter, stream: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ccrouter.fake_script import Usage
+
+    fake.script("model-a", HttpError(429, "rate limited"))
+    fake.script(
+        "model-b", Text("ok", usage=Usage(prompt_tokens=10, completion_tokens=2, cost=0.00042))
+    )
+    with caplog.at_level("INFO", logger="ccrouter.request"):
+        await post(chain_app, stream)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "ccrouter.request"]
+    assert "route=default model=openrouter,model-b" in line
+    assert "fallbacks=(openrouter,model-b),(openrouter,model-c)" in line
+    assert "reason='no other rule matched'" in line and "decide_ms=" in line
+    assert "tried=[openrouter,model-a (429), openrouter,model-b (ok)]" in line
+    assert "cost=0.000420" in line and " gen=gen-" in line
