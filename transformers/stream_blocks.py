@@ -13,12 +13,12 @@
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from typing import Any
 
 import orjson
+
+from ccrouter.transformers.json_repair import repair_object
 
 ANTHROPIC_FORMAT = "anthropic-claude-v1"
 
@@ -162,39 +162,12 @@ def _object_or_none(text: str) -> dict[str, Any] | None:
 
 
 def parse_tool_arguments(text: str) -> dict[str, Any]:
-    """Arguments as a JSON object, repairing what models commonly get wrong; ``{}`` otherwise."""
-    text = text.strip()
-    if not text:
-        return {}
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
-    else:
-        if isinstance(value, str):  # double-encoded: "{\"a\": 1}"
-            return parse_tool_arguments(value) if value.strip().startswith("{") else {}
-        return value if isinstance(value, dict) else {}
+    """Arguments as a JSON object, repaired (``json_repair``); a call cut short is closed."""
+    value = repair_object(text)
+    if value or not text.strip():
+        return value
     start = text.find("{")
-    if start < 0:
-        return {}
-    try:  # an object with prose or a code fence around it
-        value, _ = json.JSONDecoder().raw_decode(text, start)
-        if isinstance(value, dict):
-            return value
-    except ValueError:
-        pass
-    body = text[start : text.rfind("}") + 1] or text[start:]
-    try:  # Python-style dict: single quotes, True/False/None
-        value = ast.literal_eval(body)
-        if isinstance(value, dict):
-            return dict(orjson.loads(orjson.dumps(value, default=str)))
-    except Exception:  # literal_eval raises many kinds on garbage
-        pass
-    if "'" in body and '"' not in body:
-        repaired = _object_or_none(body.replace("'", '"'))
-        if repaired is not None:
-            return repaired
-    return ArgumentStream.close_truncated(text[start:]) or {}  # cut short: close it
+    return (ArgumentStream.close_truncated(text[start:]) or {}) if start >= 0 else {}
 
 
 # --- reasoning ------------------------------------------------------------------------------
