@@ -44,6 +44,7 @@ async def decide(
 ) -> Decided:
     started = time.perf_counter()
     tokens = counter.count_request(body)
-    view = build_route_request(body, headers, tokens, last_tokens(session_id_of(body, headers)))
+    session = session_id_of(body, headers)  # parsed once: metadata.user_id is a JSON string
+    view = build_route_request(body, headers, tokens, last_tokens(session), session)
     decision = await classify(state, view)
     return Decided(view, decision, tokens, (time.perf_counter() - started) * 1000)

@@ -120,6 +120,7 @@ def build_route_request(
     headers: Mapping[str, str],
     token_count: int,
     session_last_tokens: int | None = None,
+    session_id: str | None = None,
 ) -> RouteRequest:
     messages = body.get("messages") if isinstance(body.get("messages"), list) else []
     assert isinstance(messages, list)
@@ -137,7 +138,7 @@ def build_route_request(
         body=body,
         headers=headers,
         token_count=token_count,
-        session_id=session_id_of(body, headers),
+        session_id=session_id if session_id is not None else session_id_of(body, headers),
         session_last_tokens=session_last_tokens,
         thinking_type=thinking.get("type") if thinking else None,
         thinking_budget=budget if isinstance(budget, int) else None,

@@ -233,23 +233,21 @@ def stream_text(response: httpx.Response) -> str:
 
 
 class AnyPathTransport(httpx.AsyncBaseTransport):
+    """The fake's transport, recording the full URL each request was sent to."""
+
     def __init__(self, fake: FakeOpenRouter) -> None:
         self._inner = fake.transport()
         self.urls: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
-        path = request.url.path
-        for suffix in ("/chat/completions", "/messages"):
-            if path.endswith(suffix):
-                request.url = request.url.copy_with(path="/api/v1" + suffix)
         return await self._inner.handle_async_request(request)
 
 
 def any_path_app(
     write_config: Any, fake: FakeOpenRouter, config: JSON
 ) -> tuple[Any, AnyPathTransport]:
-    """The app over the fake for providers whose URL paths the fake does not route itself."""
+    """The app over the fake, recording the URLs ccrouter posted to."""
     transport = AnyPathTransport(fake)
     app = create_app(
         write_config(config), client=httpx.AsyncClient(transport=transport), watch=False
