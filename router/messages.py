@@ -191,7 +191,6 @@ class MessagesEndpoint:
             session_id=view.session_id,
             user_hash=user_hash_of(body),
             headers=headers,
-            route=decision.route,
             fallback_models=decision.targets
             if state.config.resilience.openrouter_models_for(decision.route)
             else (),

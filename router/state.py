@@ -71,7 +71,6 @@ class StateHolder:
     def __init__(self, state: RouterState) -> None:
         self._state = state
         self.reload_error: str | None = None  # why the last reload failed, if it did
-        self.reload_error_at: float | None = None
         self.reloads = 0
         self.started_at = time.time()
         self.requests = 0
@@ -86,11 +85,9 @@ class StateHolder:
         self._state = state
         self.reloads += 1
         self.reload_error = None
-        self.reload_error_at = None
 
     def fail_reload(self, why: str) -> None:
         self.reload_error = why
-        self.reload_error_at = time.time()
 
     def record(self, record: DecisionRecord) -> None:
         self.recent.append(record)

@@ -42,7 +42,6 @@ class RequestMeta:
     session_id: str | None
     user_hash: str | None
     headers: Mapping[str, str]
-    route: str = "default"
     # When Resilience.openRouterFallbackModels is on: the route's chain, for OpenRouter's models[].
     fallback_models: tuple[Target, ...] = ()
 

@@ -36,9 +36,3 @@ def unpack(signature: str) -> tuple[str, list[dict[str, Any]]] | None:
     if not isinstance(details, list):
         return None
     return family, [d for d in details if isinstance(d, dict)]
-
-
-def signature_family(signature: str) -> str:
-    """The family that produced a signature: packed ones say so; bare ones are Anthropic's."""
-    unpacked = unpack(signature)
-    return unpacked[0] if unpacked else "anthropic"
