@@ -260,12 +260,24 @@ def test_second_count_of_the_same_body_hits_the_cache() -> None:
         "messages": [{"role": "user", "content": [{"type": "text", "text": "hi there"}]}],
         "tools": [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}],
     }
-    counter = TokenCounter()
+    counter = TokenCounter(recent=0)  # the block cache alone
     first = counter.count_request(body)
     assert (counter.hits, counter.misses) == (0, 5)
     # As the server sees it: the same conversation parsed again, so fresh string objects.
     assert counter.count_request(json.loads(json.dumps(body))) == first
     assert (counter.hits, counter.misses) == (5, 5)
+
+
+def test_a_resent_conversation_is_reused_whole_without_touching_the_block_cache() -> None:
+    body = {
+        "system": "You are Claude Code.",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi there"}]}],
+        "tools": [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}],
+    }
+    counter = TokenCounter()
+    first = counter.count_request(body)
+    assert counter.count_request(json.loads(json.dumps(body))) == first
+    assert (counter.hits, counter.misses) == (0, 5)  # system, tools, message: all equal
 
 
 def test_next_turn_only_counts_the_new_blocks() -> None:
@@ -276,6 +288,58 @@ def test_next_turn_only_counts_the_new_blocks() -> None:
     reply = {"role": "assistant", "content": [{"type": "text", "text": "an answer"}]}
     counter.count_request({"system": "sys", "messages": [turn, reply]})
     assert counter.misses == misses + 1
+
+
+@pytest.mark.parametrize("recent", [0, 8])
+def test_reuse_never_changes_a_count(recent: int) -> None:
+    """Every turn counts exactly what a fresh counter counts, whatever was seen before."""
+    base = [
+        {"role": "user", "content": "read the file"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "t1", "name": "Read", "input": {"path": "a.py"}}
+            ],
+        },
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "t1",
+                    "content": "1 import os\n2 print(os.getcwd())",
+                }
+            ],
+        },
+    ]
+    edited = json.loads(json.dumps(base))
+    edited[2]["content"][0]["content"] += "\n3 extra line"  # same conversation, a changed turn
+    other = [{"role": "user", "content": "a subagent's task"}]
+    tools = [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}]
+    turns = [
+        {"system": "s", "messages": base[:1], "tools": tools},
+        {"system": "s", "messages": base, "tools": tools},
+        {"system": "s", "messages": other, "tools": tools},  # interleaved subagent
+        {"system": "s2", "messages": edited, "tools": tools[:0]},
+        {"system": "s2", "messages": base, "tools": tools},
+        {"system": "s", "messages": base[:2]},
+        {"messages": []},
+    ]
+    counter = TokenCounter(recent=recent)
+    for body in turns:
+        fresh = json.loads(json.dumps(body))
+        assert counter.count_request(fresh) == TokenCounter().count_request(body)
+
+
+def test_only_a_few_recent_conversations_are_kept() -> None:
+    counter = TokenCounter(recent=2)
+    for n in range(5):
+        counter.count_request({"messages": [{"role": "user", "content": f"conversation {n}"}]})
+    misses = counter.misses
+    counter.count_request({"messages": [{"role": "user", "content": "conversation 0"}]})
+    assert counter.hits == 1 and counter.misses == misses  # from the block cache, not the memo
+    counter.count_request({"messages": [{"role": "user", "content": "conversation 0"}]})
+    assert counter.hits == 1  # now remembered again
 
 
 def test_cache_is_bounded_by_characters_with_lru_eviction() -> None:
@@ -314,5 +378,6 @@ def test_recorded_claude_code_requests(path: Path) -> None:
         assert total == 0  # e.g. GET /v1/models has no body
         return
     assert isinstance(total, int) and total > 0
+    misses = counter.misses
     assert counter.count_request(record["body"]) == total
-    assert counter.hits > 0
+    assert counter.misses == misses  # nothing counted twice
