@@ -46,5 +46,8 @@ async def decide(
     tokens = counter.count_request(body)
     session = session_id_of(body, headers)  # parsed once: metadata.user_id is a JSON string
     view = build_route_request(body, headers, tokens, last_tokens(session), session)
-    decision = await classify(state, view)
+    if state.custom_routers:
+        decision = await classify(state, view)
+    else:  # the common case, without a coroutine
+        decision = classify_builtin(view, state.config)
     return Decided(view, decision, tokens, (time.perf_counter() - started) * 1000)

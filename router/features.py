@@ -6,6 +6,7 @@ functions of it. Nothing here mutates the body; rewrites (the subagent tag) are 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,16 +123,22 @@ def build_route_request(
     session_last_tokens: int | None = None,
     session_id: str | None = None,
 ) -> RouteRequest:
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
-    assert isinstance(messages, list)
-    thinking = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
-    assert isinstance(thinking, dict)
+    messages = body.get("messages")
+    thinking = body.get("thinking")
+    thinking = thinking if isinstance(thinking, dict) else {}
     output_config = body.get("output_config")
-    tools = [t for t in body.get("tools") or () if isinstance(t, dict)]
-    system = system_texts(body)
-    system_text = "\n".join(system)
-    match = SUBAGENT_TAG.search(system_text)
-    last_user = _last_user(messages)
+    names: list[str] = []
+    types: list[str] = []
+    for tool in body.get("tools") or ():
+        if isinstance(tool, dict):
+            if tool.get("name"):
+                names.append(str(tool["name"]))
+            if tool.get("type"):
+                types.append(str(tool["type"]))
+    system_text = "\n".join(system_texts(body))
+    # The tag is rare: a substring test spares the regex on every request's ~10 KB prompt.
+    match = SUBAGENT_TAG.search(system_text) if "<CCR-SUBAGENT-MODEL>" in system_text else None
+    last_user = _last_user(messages) if isinstance(messages, list) else None
     budget = thinking.get("budget_tokens")
     return RouteRequest(
         model=str(body.get("model") or ""),
@@ -145,16 +152,14 @@ def build_route_request(
         effort=output_config.get("effort") if isinstance(output_config, dict) else None,
         max_tokens=max_tokens if isinstance(max_tokens := body.get("max_tokens"), int) else 0,
         stream=body.get("stream") is True,
-        tool_names=frozenset(str(t.get("name")) for t in tools if t.get("name")),
-        tool_types=frozenset(str(t.get("type")) for t in tools if t.get("type")),
+        tool_names=frozenset(names),
+        tool_types=frozenset(types),
         has_image=_has_image(last_user),
         last_user_text="\n".join(t for t in _texts(last_user) if not t.startswith(_REMINDER)),
         system_text=system_text,
         subagent_model=match.group(1).strip() if match else None,
         is_subagent="x-claude-code-agent-id" in headers or "cc_is_subagent=true" in system_text,
-        betas=frozenset(
-            b.strip() for b in headers.get("anthropic-beta", "").split(",") if b.strip()
-        ),
+        betas=betas_of(headers.get("anthropic-beta", "")),
         client_version=client_version_of(headers.get("user-agent", "")),
     )
 
@@ -162,9 +167,15 @@ def build_route_request(
 _CLIENT = re.compile(r"claude-cli/(\d+)\.(\d+)\.(\d+)")
 
 
+@functools.lru_cache(maxsize=64)  # one client sends the same header on every request
 def client_version_of(user_agent: str) -> tuple[int, ...] | None:
     match = _CLIENT.search(user_agent)
     return tuple(int(part) for part in match.groups()) if match else None
+
+
+@functools.lru_cache(maxsize=64)
+def betas_of(header: str) -> frozenset[str]:
+    return frozenset(b.strip() for b in header.split(",") if b.strip())
 
 
 def strip_subagent_tag(body: dict[str, Any]) -> dict[str, Any]:

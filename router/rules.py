@@ -7,6 +7,7 @@ Each rule names the route it chose and says why in plain words.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -79,11 +80,15 @@ def subagent(req: RouteRequest, config: Config) -> Decision | None:
 
 
 def background(req: RouteRequest, config: Config) -> Decision | None:
-    model = req.model.lower()
-    for pattern in config.background_models:
-        if fnmatchcase(model, pattern.lower()):
-            return _route(config, "background", f"model {req.model!r} matches {pattern!r}")
-    return None
+    pattern = _background_pattern(req.model.lower(), config.background_models)
+    if pattern is None:
+        return None
+    return _route(config, "background", f"model {req.model!r} matches {pattern!r}")
+
+
+@functools.lru_cache(maxsize=256)  # a client sends a handful of model names, again and again
+def _background_pattern(model: str, patterns: tuple[str, ...]) -> str | None:
+    return next((p for p in patterns if fnmatchcase(model, p.lower())), None)
 
 
 def think(req: RouteRequest, config: Config) -> Decision | None:
