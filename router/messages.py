@@ -141,21 +141,8 @@ class MessagesEndpoint:
                 watcher.cancel()
             self.holder.requests += 1
             self.holder.record(record)
-            ms = (time.perf_counter() - started) * 1000
-            request_log.info(
-                "%s route=%s model=%s fallbacks=%s reason=%r tokens=%d decide_ms=%.2f "
-                "status=%s ms=%.1f%s",
-                request_id,
-                record.route,
-                record.target,
-                record.fallbacks or "-",
-                record.reason,
-                record.tokens,
-                record.decide_ms,
-                record.status,
-                ms,
-                _upstream_facts(record),
-            )
+            if request_log.isEnabledFor(logging.INFO):
+                request_log.info(_log_line(request_id, record, started))
 
     async def _handle(
         self,
@@ -233,6 +220,17 @@ def _take_summary(record: DecisionRecord, summary: dict[str, Any]) -> None:
     record.cost = float(cost) if isinstance(cost, int | float) else None
     generation = summary.get("generation_id")
     record.generation_id = generation if isinstance(generation, str) else None
+
+
+def _log_line(request_id: str, record: DecisionRecord, started: float) -> str:
+    """The one info line per request (an f-string: about half the cost of %-formatting it)."""
+    ms = (time.perf_counter() - started) * 1000
+    return (
+        f"{request_id} route={record.route} model={record.target} "
+        f"fallbacks={record.fallbacks or '-'} reason={record.reason!r} tokens={record.tokens} "
+        f"decide_ms={record.decide_ms:.2f} status={record.status} ms={ms:.1f}"
+        f"{_upstream_facts(record)}"
+    )
 
 
 def _upstream_facts(record: DecisionRecord) -> str:
