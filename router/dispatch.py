@@ -12,6 +12,7 @@ credit, a refusal) return at once. A model that keeps failing is cooled down and
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -80,10 +81,7 @@ class Dispatcher:
         self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
     ) -> tuple[dict[str, Any], Outcome]:
         outcome = Outcome()
-
-        async def one(prepared: Prepared) -> dict[str, Any]:
-            return await self._complete_one(state, prepared, outcome)
-
+        one = functools.partial(self._complete_one, state, outcome=outcome)  # no extra frame
         message = await self._walk(state, decision, body, meta, outcome, False, one)
         return message, outcome
 
@@ -91,10 +89,7 @@ class Dispatcher:
         self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
     ) -> StreamResult:
         outcome = Outcome()
-
-        async def one(prepared: Prepared) -> StreamResult:
-            return await self._open_one(state, prepared, outcome)
-
+        one = functools.partial(self._open_one, state, outcome=outcome)
         return await self._walk(state, decision, body, meta, outcome, True, one)
 
     async def _walk(
@@ -158,9 +153,11 @@ class Dispatcher:
             raise last
         raise AllModelsFailedError(outcome.attempts, as_upstream_error(last))
 
-    async def _send(self, state: RouterState, prepared: Prepared, stream: bool) -> UpstreamResponse:
+    def _send(
+        self, state: RouterState, prepared: Prepared, stream: bool
+    ) -> Awaitable[UpstreamResponse]:
         r = state.config.resilience
-        return await send(
+        return send(  # the coroutine itself, awaited by the caller: one frame fewer per resume
             self.client,
             prepared,
             stream=stream,
@@ -170,7 +167,7 @@ class Dispatcher:
         )
 
     async def _complete_one(
-        self, state: RouterState, prepared: Prepared, outcome: Outcome
+        self, state: RouterState, prepared: Prepared, *, outcome: Outcome
     ) -> dict[str, Any]:
         response = await self._send(state, prepared, stream=False)
         try:
@@ -200,7 +197,7 @@ class Dispatcher:
         return to_anthropic_message(body, prepared.ctx)
 
     async def _open_one(
-        self, state: RouterState, prepared: Prepared, outcome: Outcome
+        self, state: RouterState, prepared: Prepared, *, outcome: Outcome
     ) -> StreamResult:
         response = await self._send(state, prepared, stream=True)
         pipe: Pipe = (

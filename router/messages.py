@@ -34,6 +34,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 64 * 1024 * 1024
+WATCH_AFTER_S = 0.05  # start watching for a client disconnect when an answer takes this long
 log = logging.getLogger("ccrouter.messages")
 
 
@@ -88,6 +89,8 @@ class MessagesEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
         done = False
+        response_started = False
+        watcher: asyncio.Task[None] | None = None
 
         async def watch_disconnect() -> None:
             while True:
@@ -97,24 +100,27 @@ class MessagesEndpoint:
                         task.cancel()
                     return
 
-        response_started = False
+        def start_watching() -> None:
+            nonlocal watcher
+            watcher = asyncio.ensure_future(watch_disconnect())
 
-        async def tracked_send(message: Message) -> None:
+        def mark_started() -> None:
             nonlocal response_started
             response_started = True
-            await send(message)
 
         request_id = new_request_id()
         started = time.perf_counter()
         state = self.holder.current()
         headers = headers_of(scope)
         record = DecisionRecord(time.time(), "-", "-", "", 0, "error")
-        watcher: asyncio.Task[None] | None = None
+        timer: asyncio.TimerHandle | None = None
         try:
             check_auth(state.config, headers)
             body = parse_json_body(await read_body(receive))
-            watcher = asyncio.ensure_future(watch_disconnect())
-            await self._handle(state, body, headers, request_id, record, tracked_send)
+            # The disconnect watcher is a Task; most answers that come back within
+            # WATCH_AFTER_S never need one, and a model that takes longer pays ~15 µs once.
+            timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start_watching)
+            await self._handle(state, body, headers, request_id, record, send, mark_started)
             done = True
         except ClientGone:
             record.status = "client disconnected"
@@ -137,6 +143,8 @@ class MessagesEndpoint:
             )
         finally:
             done = True
+            if timer is not None:
+                timer.cancel()
             if watcher is not None:
                 watcher.cancel()
             self.holder.requests += 1
@@ -152,6 +160,7 @@ class MessagesEndpoint:
         request_id: str,
         record: DecisionRecord,
         send: Send,
+        mark_started: Callable[[], None],
     ) -> None:
         check_messages_request(body)
         decided = await decide(state, self.counter, body, headers, self.holder.sessions.get)
@@ -186,6 +195,7 @@ class MessagesEndpoint:
             result = await self.dispatcher.open_stream(state, decision, body, meta)
             record.target = str(result.outcome.target)
             record.tried = result.outcome.tried_header() if result.outcome.attempts else ""
+            mark_started()
             await send(
                 {
                     "type": "http.response.start",
@@ -209,6 +219,7 @@ class MessagesEndpoint:
             record.target = str(outcome.target)
             record.tried = outcome.tried_header() if outcome.attempts else ""
             _take_summary(record, outcome.summary)
+            mark_started()
             await _send_json(
                 send, 200, message, {}, _headers(request_id, decision, outcome, b"application/json")
             )
