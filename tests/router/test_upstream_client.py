@@ -1,4 +1,4 @@
-"""Both upstream clients behave alike: status, headers, body, chunks, and failure kinds."""
+"""Every upstream client behaves alike: status, headers, body, chunks, and failure kinds."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ import pytest
 
 from ccrouter.fake_openrouter import FakeOpenRouter
 from ccrouter.fake_script import HttpError, Text
-from ccrouter.upstream_client import AiohttpClient, HttpxClient, TransportError, UpstreamClient
+from ccrouter.http1_client import Http1Client
+from ccrouter.upstream_client import (
+    AiohttpClient,
+    HttpxClient,
+    TransportError,
+    UpstreamClient,
+    as_upstream_client,
+)
 
 BODY = orjson.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True})
 HEADERS = {"content-type": "application/json", "authorization": "Bearer k"}
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+SOCKET_CLIENTS = {"aiohttp": AiohttpClient, "http1": Http1Client}
+
+
+@pytest.fixture(params=["aiohttp", "http1", "httpx"])
 async def client_and_url(
     request: pytest.FixtureRequest, fake: FakeOpenRouter
 ) -> AsyncIterator[tuple[UpstreamClient, str]]:
@@ -27,7 +37,7 @@ async def client_and_url(
         await client.aclose()
         return
     async with fake.serve() as url:
-        client = AiohttpClient()
+        client = SOCKET_CLIENTS[request.param]()
         yield client, url
         await client.aclose()
 
@@ -64,7 +74,7 @@ async def test_refused_connection_is_a_connect_failure() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed when the block ends: nothing listens there
-    for client in (AiohttpClient(), HttpxClient(httpx.AsyncClient())):
+    for client in (AiohttpClient(), Http1Client(), HttpxClient(httpx.AsyncClient())):
         with pytest.raises(TransportError) as info:
             await client.post(
                 f"http://127.0.0.1:{port}/v1/chat/completions",
@@ -77,10 +87,11 @@ async def test_refused_connection_is_a_connect_failure() -> None:
         await client.aclose()
 
 
-async def test_abandoning_a_stream_drops_the_connection(fake: FakeOpenRouter) -> None:
+@pytest.mark.parametrize("kind", sorted(SOCKET_CLIENTS))
+async def test_abandoning_a_stream_drops_the_connection(fake: FakeOpenRouter, kind: str) -> None:
     fake.default = Text("word " * 200, chunk_chars=5, chunk_delay=0.02)
     async with fake.serve() as url:
-        client = AiohttpClient()
+        client: UpstreamClient = SOCKET_CLIENTS[kind]()
         response = await client.post(
             f"{url}/chat/completions", BODY, HEADERS, connect_timeout_s=2, read_timeout_s=5
         )
@@ -90,3 +101,15 @@ async def test_abandoning_a_stream_drops_the_connection(fake: FakeOpenRouter) ->
         await response.close()
         assert await fake.wait_disconnect(timeout=1.0)
         await client.aclose()
+
+
+def test_the_lean_client_is_the_default_unless_a_proxy_or_the_escape_hatch_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CCROUTER_UPSTREAM_CLIENT", raising=False)
+    assert isinstance(as_upstream_client(None, None), Http1Client)
+    assert isinstance(as_upstream_client(None, "http://proxy.test:3128"), AiohttpClient)
+    monkeypatch.setenv("CCROUTER_UPSTREAM_CLIENT", "aiohttp")
+    assert isinstance(as_upstream_client(None, None), AiohttpClient)
+    injected = HttpxClient(httpx.AsyncClient())
+    assert as_upstream_client(injected, None) is injected
