@@ -13,6 +13,16 @@ import orjson
 from ccrouter.errors import InvalidRequestError
 
 _ROLES = ("user", "assistant", "system")
+# Optional top-level fields: (name, accepted types, what the error message asks for)
+_OPTIONAL: tuple[tuple[str, tuple[type, ...], str], ...] = (
+    ("system", (str, list), "a string or a list of text blocks"),
+    ("tools", (list,), "a list of tools"),
+    ("stream", (bool,), "true or false"),
+    ("stop_sequences", (list,), "a list of strings"),
+    ("thinking", (dict,), 'an object such as {"type": "adaptive"}'),
+    ("tool_choice", (dict,), 'an object such as {"type": "auto"}'),
+    ("metadata", (dict,), "an object"),
+)
 
 
 def parse_json_body(raw: bytes) -> dict[str, Any]:
@@ -38,6 +48,38 @@ def check_messages_request(body: dict[str, Any], *, need_max_tokens: bool = True
     messages = body.get("messages")
     if not isinstance(messages, list):
         raise InvalidRequestError("messages: required, a list of {role, content} objects")
+    if not _messages_ok(messages):
+        _raise_for_messages(messages)
+    for name, types, expected in _OPTIONAL:
+        value = body.get(name)
+        if value is not None and not isinstance(value, types):
+            raise InvalidRequestError(f"{name}: must be {expected}, got {type(value).__name__}")
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise InvalidRequestError(f"{name}: must be a number")
+    top_k = body.get("top_k")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
+        raise InvalidRequestError("top_k: must be an integer")
+
+
+def _messages_ok(messages: list[Any]) -> bool:
+    """The checks of ``_raise_for_messages`` without its bookkeeping: this runs on every request
+    over every block (400 KB conversations), the detailed walk only when something is wrong."""
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in _ROLES:
+            return False
+        content = message.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                    return False
+        elif not isinstance(content, str):
+            return False
+    return True
+
+
+def _raise_for_messages(messages: list[Any]) -> None:
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             raise InvalidRequestError(f"messages[{i}]: must be an object with role and content")
@@ -56,23 +98,3 @@ def check_messages_request(body: dict[str, Any], *, need_max_tokens: bool = True
                     raise InvalidRequestError(
                         f"messages[{i}].content[{j}]: must be an object with a string 'type'"
                     )
-    _optional(body, "system", (str, list), "a string or a list of text blocks")
-    _optional(body, "tools", (list,), "a list of tools")
-    _optional(body, "stream", (bool,), "true or false")
-    _optional(body, "stop_sequences", (list,), "a list of strings")
-    _optional(body, "thinking", (dict,), 'an object such as {"type": "adaptive"}')
-    _optional(body, "tool_choice", (dict,), 'an object such as {"type": "auto"}')
-    _optional(body, "metadata", (dict,), "an object")
-    for name in ("temperature", "top_p"):
-        value = body.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise InvalidRequestError(f"{name}: must be a number")
-    top_k = body.get("top_k")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
-        raise InvalidRequestError("top_k: must be an integer")
-
-
-def _optional(body: dict[str, Any], name: str, types: tuple[type, ...], expected: str) -> None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, types):
-        raise InvalidRequestError(f"{name}: must be {expected}, got {type(value).__name__}")

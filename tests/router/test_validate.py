@@ -49,6 +49,24 @@ def test_wrong_shapes_name_the_field(body: dict, field: str) -> None:  # type: i
         check_messages_request(body)
 
 
+def test_a_long_valid_conversation_passes_and_the_first_bad_block_is_named() -> None:
+    # Valid conversations take a quick walk; a wrong shape anywhere gets the detailed one.
+    turns = [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "B"}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t"}]},
+        {"role": "system", "content": "env"},
+    ] * 20
+    body = {"model": "m", "max_tokens": 1, "messages": turns}
+    check_messages_request(body)
+    broken = [*turns[:-1], {"role": "user", "content": [{"type": "text"}, {"text": "no type"}]}]
+    with pytest.raises(InvalidRequestError, match=r"^messages\[79\]\.content\[1\]: "):
+        check_messages_request({**body, "messages": broken})
+    broken = [*turns[:5], {"role": "user", "content": None}, {"role": "bot", "content": ""}]
+    with pytest.raises(InvalidRequestError, match=r"^messages\[5\]\.content: "):
+        check_messages_request({**body, "messages": broken})
+
+
 def test_body_parsing() -> None:
     assert parse_json_body(b'{"a": 1}') == {"a": 1}
     for raw in (b"", b"{", b"[]"):
