@@ -37,11 +37,13 @@ def parameters_schema(schema: Any) -> JSON:
     """The tool's input schema as an object schema for ``parameters`` (top level copied only)."""
     if not isinstance(schema, dict):
         return {"type": "object", "properties": {}}
-    params = {k: v for k, v in schema.items() if k != "$schema"}
+    params = dict(schema)  # a C-level copy, then drop the one key: faster than a comprehension
+    params.pop("$schema", None)
     kind = params.setdefault("type", "object")
     if kind != "object":  # OpenAI functions take objects only; Anthropic requires the same
         return {"type": "object", "properties": {}}
-    params.setdefault("properties", {})
+    if "properties" not in params:
+        params["properties"] = {}
     return params
 
 

@@ -102,6 +102,13 @@ def test_schema_dialect_marker_is_removed_from_parameters() -> None:
     assert "$schema" not in translate_tools([tool()], ctx())[0]["function"]["parameters"]
 
 
+def test_parameters_keep_the_schema_key_order_and_share_nested_values() -> None:
+    # The upstream body is serialised as built: key order is part of the bytes sent.
+    params = parameters_schema(SCHEMA)
+    assert list(params) == ["type", "properties", "required", "additionalProperties"]
+    assert params["properties"] is SCHEMA["properties"] and "$schema" in SCHEMA
+
+
 def test_tool_without_input_schema_gets_an_empty_object_schema() -> None:
     [out] = translate_tools([{"name": "Ping"}], ctx())
     assert out["function"]["parameters"] == {"type": "object", "properties": {}}
