@@ -8,6 +8,7 @@ accepts (cache_control, reasoning replay formats, thinking signatures).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,6 +20,7 @@ Dialect = Literal["openrouter", "openai"]
 Event = tuple[str, dict[str, Any]]
 
 
+@functools.lru_cache(maxsize=256)  # read per replayed block and breakpoint; few distinct models
 def family_of(model: str) -> Family:
     m = model.lower()
     if "claude" in m or m.startswith("anthropic/"):
@@ -62,7 +64,7 @@ class TranslationContext:
     @property
     def keeps_cache_control(self) -> bool:
         # Only Claude honours explicit breakpoints; Gemini uses the last one (handled in translation).
-        return self.family in ("anthropic", "google")
+        return family_of(self.upstream_model) in ("anthropic", "google")
 
     def client_tool_name(self, upstream_name: str) -> str:
         return self.tool_names.get(upstream_name, upstream_name)

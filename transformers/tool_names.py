@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 import secrets
@@ -22,6 +23,7 @@ _ID_SAFE = re.compile(r"^[a-zA-Z0-9_-]+$")
 _WRAP = "toolu_x"
 
 
+@functools.lru_cache(maxsize=1024)  # every tool and every history call, the same few names
 def upstream_tool_name(name: str) -> str:
     if _SAFE.match(name):
         return name
