@@ -18,6 +18,7 @@ Part = dict[str, Any]
 BILLING_PREFIX = "x-anthropic-billing-header:"
 IMAGE_PLACEHOLDER = "(image attached below)"
 DOCUMENT_PLACEHOLDER = "(document attached below)"
+_UNMARKED = object()  # `collapse`: no part has a cache_control key (None is a value)
 
 
 def is_blank(text: str) -> bool:
@@ -165,6 +166,17 @@ class ToolResult:
 
 def tool_result(block: JSON, ctx: TranslationContext) -> ToolResult:
     content = block.get("content")
+    if isinstance(content, str):  # fast path: the usual plain-text result, kept as it is
+        text = content
+        media: list[Part] = []
+    else:
+        text, media = _result_content(content)
+    if block.get("is_error") is True:
+        text = f"Error: {text}" if text else "Error"
+    return ToolResult(text, media, cache_mark(block, ctx))
+
+
+def _result_content(content: Any) -> tuple[str, list[Part]]:
     items = content if isinstance(content, list) else [] if content is None else [content]
     texts: list[str] = []
     media: list[Part] = []
@@ -179,9 +191,7 @@ def tool_result(block: JSON, ctx: TranslationContext) -> ToolResult:
     if not text and media:
         is_image = any(part["type"] == "image_url" for part in media)
         text = IMAGE_PLACEHOLDER if is_image else DOCUMENT_PLACEHOLDER
-    if block.get("is_error") is True:
-        text = f"Error: {text}" if text else "Error"
-    return ToolResult(text, media, cache_mark(block, ctx))
+    return text, media
 
 
 def _collect_result_item(item: JSON, texts: list[str], media: list[Part]) -> None:
@@ -210,11 +220,14 @@ def collapse(parts: list[Part]) -> str | list[Part]:
     All-text content with a breakpoint becomes one joined part carrying it, so the text sent is
     byte-identical whether or not this turn carries the breakpoint (prefix caching stays warm).
     """
-    if not all(part["type"] == "text" for part in parts):
-        return parts
+    mark: Any = _UNMARKED
+    for part in parts:
+        if part["type"] != "text":
+            return parts
+        if "cache_control" in part:
+            mark = part["cache_control"]
     joined = parts[0]["text"] if len(parts) == 1 else "\n".join(p["text"] for p in parts)
-    marks = [p["cache_control"] for p in parts if "cache_control" in p]
-    return [text_part(joined, marks[-1])] if marks else joined
+    return joined if mark is _UNMARKED else [text_part(joined, mark)]
 
 
 def limit_cache_breakpoints(messages: list[JSON], limit: int) -> None:

@@ -14,7 +14,6 @@ Placement rules (each prevents a provider 400 or a model that "forgets" its tool
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -96,25 +95,34 @@ def _blocks(content: Any) -> list[Any]:
 
 def tool_arguments(value: Any) -> str:
     """Compact JSON of a tool input; always a JSON object ("{}" when empty or unusable)."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # e.g. integers beyond 64 bits: still valid JSON for the stdlib
+            return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, str):  # not valid Anthropic, but seen from lax clients
         try:
             return value if isinstance(orjson.loads(value), dict) else "{}"
         except orjson.JSONDecodeError:
             return "{}"
-    if not value or not isinstance(value, dict):
-        return "{}"
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # e.g. integers beyond 64 bits: still valid JSON for the stdlib
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return "{}"
 
 
-@dataclass(slots=True)
 class _Calls:
-    """The tool calls of the last assistant message, waiting for their results."""
+    """The tool calls of the last assistant message, waiting for their results.
 
-    order: list[str] = field(default_factory=list)  # upstream ids, in call order
-    by_client_id: dict[str, list[str]] = field(default_factory=dict)  # client id -> upstream ids
+    Parallel lists rather than a dict of queues: a message holds a handful of calls, and this
+    is built for every assistant turn of the conversation.
+    """
+
+    __slots__ = ("client_ids", "order", "results")
+
+    def __init__(self) -> None:
+        self.order: list[str] = []  # upstream ids, in call order
+        self.client_ids: list[str | None] = []  # each call's client id; None once answered
+        self.results: list[ToolContent] = []  # each call's tool-message content
 
     def add(self, client_id: str) -> str:
         upstream = upstream_tool_id(client_id)
@@ -123,52 +131,21 @@ class _Calls:
             n += 1
             unique = f"{upstream}_{n}"
         self.order.append(unique)
-        self.by_client_id.setdefault(client_id, []).append(unique)
+        self.client_ids.append(client_id)
+        self.results.append(INTERRUPTED)  # until a result comes
         return unique
 
-    def claim(self, client_id: Any) -> str | None:
-        queue = self.by_client_id.get(client_id) if isinstance(client_id, str) else None
-        return queue.pop(0) if queue else None
-
-
-def assistant_message(content: Any, ctx: TranslationContext, calls: _Calls) -> JSON | None:
-    texts: list[str] = []
-    tool_calls: list[JSON] = []
-    thinking: list[JSON] = []
-    mark = None
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else _blocks(content)
-    for n, block in enumerate(blocks):
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
-        if kind == "text":
-            text = block.get("text")
-            if isinstance(text, str) and not is_blank(text):
-                texts.append(text)
-        elif kind == "tool_use":
-            tool_calls.append(_tool_call(block, n, calls))
-        elif kind in _THINKING:
-            thinking.append(block)
-        else:
-            continue  # server_tool_use, web_search_tool_result, …: results already in the text
-        mark = cache_mark(block, ctx) or mark
-    reasoning = replay_reasoning(thinking, ctx) if thinking else {}
-    if not texts and not tool_calls and not reasoning:
-        return None
-    message: JSON = {"role": "assistant"}
-    if texts:
-        parts = [text_part(t) for t in texts]
-        if mark is not None:
-            parts[-1]["cache_control"] = mark
-        message["content"] = collapse(parts)
-    else:
-        # Thinking-only turns: OpenRouter takes null (no empty text block reaches Claude); plain
-        # OpenAI-compatible servers require a string when there are no tool calls.
-        message["content"] = None if tool_calls or ctx.dialect == "openrouter" else ""
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    message.update(reasoning)
-    return message
+    def answer(self, client_id: Any, content: ToolContent) -> bool:
+        """Give the first unanswered call with this client id its result; False if none."""
+        if not isinstance(client_id, str):
+            return False
+        try:
+            i = self.client_ids.index(client_id)
+        except ValueError:
+            return False
+        self.client_ids[i] = None
+        self.results[i] = content
+        return True
 
 
 def _tool_call(block: JSON, position: int, calls: _Calls) -> JSON:
@@ -191,6 +168,9 @@ class _Conversation:
 
     def __init__(self, ctx: TranslationContext) -> None:
         self.ctx = ctx
+        # Per-request facts, read once: both derive from the model id on every access.
+        self.family = ctx.family
+        self.keeps_marks = ctx.keeps_cache_control
         self.out: list[JSON] = []
         self.calls: _Calls | None = None  # calls of the last assistant message, if unanswered
         self.deferred: list[JSON] = []  # system reminders waiting for those calls' results
@@ -203,11 +183,7 @@ class _Conversation:
         role, content = message.get("role"), message.get("content")
         if role == "assistant":
             self.close_calls()
-            calls = _Calls()
-            translated = assistant_message(content, self.ctx, calls)
-            if translated is not None:
-                self.out.append(translated)
-                self.calls = calls if calls.order else None
+            self.add_assistant(content)
         elif role in ("system", "developer"):
             reminder = system_reminder(content, self.ctx)
             if reminder is not None:
@@ -215,8 +191,62 @@ class _Conversation:
         else:  # "user", and anything unknown: keep the content rather than lose it
             self.add_user(content)
 
+    def add_assistant(self, content: Any) -> None:
+        calls = _Calls()
+        translated = self.assistant_message(content, calls)
+        if translated is not None:
+            self.out.append(translated)
+            self.calls = calls if calls.order else None
+
+    def assistant_message(self, content: Any, calls: _Calls) -> JSON | None:
+        if isinstance(content, str):  # fast path: a plain text turn is its own content
+            return None if is_blank(content) else {"role": "assistant", "content": content}
+        texts: list[str] = []
+        tool_calls: list[JSON] = []
+        thinking: list[JSON] = []
+        mark = None
+        for n, block in enumerate(_blocks(content)):
+            if not isinstance(block, dict):
+                continue
+            kind = block.get("type")
+            if kind == "text":
+                text = block.get("text")
+                if isinstance(text, str) and not is_blank(text):
+                    texts.append(text)
+            elif kind == "tool_use":
+                tool_calls.append(_tool_call(block, n, calls))
+            elif kind in _THINKING:
+                thinking.append(block)
+            else:  # server_tool_use, web_search_tool_result, …: results already in the text
+                continue
+            if self.keeps_marks:  # `cache_mark(block, ctx) or mark`, without the call per block
+                found = block.get("cache_control")
+                if found and isinstance(found, dict):
+                    mark = found
+        reasoning = replay_reasoning(thinking, self.ctx, self.family) if thinking else {}
+        if not texts and not tool_calls and not reasoning:
+            return None
+        message: JSON = {"role": "assistant"}
+        if texts:
+            # What `collapse` makes of all-text parts: the joined text, or one marked part.
+            joined = texts[0] if len(texts) == 1 else "\n".join(texts)
+            message["content"] = joined if mark is None else [text_part(joined, mark)]
+        else:
+            # Thinking-only turns: OpenRouter takes null (no empty text block reaches Claude);
+            # plain OpenAI-compatible servers require a string when there are no tool calls.
+            message["content"] = None if tool_calls or self.ctx.dialect == "openrouter" else ""
+        if tool_calls:
+            message["tool_calls"] = tool_calls
+        if reasoning:
+            message.update(reasoning)
+        return message
+
     def add_user(self, content: Any) -> None:
-        results: dict[str, ToolContent] = {}
+        if isinstance(content, str):  # fast path: a plain text turn is its own content
+            self.close_calls()
+            if not is_blank(content):
+                self.out.append({"role": "user", "content": content})
+            return
         media: list[Part] = []
         parts: list[Part] = []
         for block in _blocks(content):
@@ -224,30 +254,31 @@ class _Conversation:
                 parts.extend(user_parts(block, self.ctx))
                 continue
             result = tool_result(block, self.ctx)
-            upstream_id = self.calls.claim(block.get("tool_use_id")) if self.calls else None
-            if upstream_id is None:  # no matching call: keep the result as user text
-                orphan = f"[Result of tool call {block.get('tool_use_id')}]: {result.text}"
+            client_id = block.get("tool_use_id")
+            answer = _tool_content(result.text, result.mark)
+            if self.calls is not None and self.calls.answer(client_id, answer):
+                media.extend(result.media)
+            else:  # no matching call: keep the result as user text
+                orphan = f"[Result of tool call {client_id}]: {result.text}"
                 parts.append(text_part(orphan, result.mark))
                 parts.extend(result.media)
-            else:
-                results[upstream_id] = _tool_content(result.text, result.mark)
-                media.extend(result.media)
-        self.answer_calls(results)
+        self.answer_calls()
         if media and self.deferred:  # media stay next to their tool messages
             self.out.append({"role": "user", "content": media})
             media = []
         self.flush_deferred()
-        parts = media + parts
+        if media:
+            parts = media + parts
         if parts:
             self.out.append({"role": "user", "content": collapse(parts)})
 
-    def answer_calls(self, results: dict[str, ToolContent]) -> None:
+    def answer_calls(self) -> None:
         """One tool message per pending call, in call order; missing results are synthesised."""
         if self.calls is None:
             return
-        for upstream_id in self.calls.order:
-            content = results.get(upstream_id, INTERRUPTED)
-            self.out.append({"role": "tool", "tool_call_id": upstream_id, "content": content})
+        results = self.calls.results
+        for i, upstream_id in enumerate(self.calls.order):  # zip(strict=True) costs more
+            self.out.append({"role": "tool", "tool_call_id": upstream_id, "content": results[i]})
         self.calls = None
 
     def flush_deferred(self) -> None:
@@ -257,8 +288,10 @@ class _Conversation:
 
     def close_calls(self) -> None:
         """Before a non-user message or the end: unanswered calls were interrupted."""
-        self.answer_calls({})
-        self.flush_deferred()
+        if self.calls is not None:  # checked here too: usually nothing is pending
+            self.answer_calls()
+        if self.deferred:
+            self.flush_deferred()
 
 
 def _tool_content(text: str, mark: Any) -> ToolContent:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.reasoning_codec import unpack
+from ccrouter.transformers.context import Family, TranslationContext
+from ccrouter.transformers.reasoning_codec import PREFIX, unpack
 
 JSON = dict[str, Any]
 
@@ -82,26 +82,34 @@ def reasoning_params(body: JSON, ctx: TranslationContext) -> JSON:
     return {"reasoning": {"effort": effort}}
 
 
-def replay_reasoning(blocks: list[JSON], ctx: TranslationContext) -> JSON:
-    """Assistant-message fields replaying ``thinking``/``redacted_thinking`` blocks, in order."""
-    target = ctx.family
+def replay_reasoning(
+    blocks: list[JSON], ctx: TranslationContext, target: Family | None = None
+) -> JSON:
+    """Assistant-message fields replaying ``thinking``/``redacted_thinking`` blocks, in order.
+
+    ``target`` is ``ctx.family``, for a caller that has already read it (once per request).
+    """
+    if target is None:
+        target = ctx.family
     details: list[JSON] = []
     texts: list[str] = []
     for block in blocks:
-        if block.get("type") == "thinking":
+        thinking = block.get("type") == "thinking"
+        if thinking:
             sealed, text = block.get("signature"), block.get("thinking")
         else:
             sealed, text = block.get("data"), None
         if not isinstance(sealed, str) or not sealed:
             continue  # unsigned thinking cannot be verified by anyone: never replay it
-        unpacked = unpack(sealed)
+        # `startswith` first: most signatures are Anthropic's own, and unpack() is a call.
+        unpacked = unpack(sealed) if sealed.startswith(PREFIX) else None
         if unpacked is not None:
             family, packed = unpacked
             if family == target:
                 details.extend(packed)
                 texts.append(text if isinstance(text, str) and text else _details_text(packed))
         elif target == "anthropic":
-            details.append(_anthropic_detail(block, sealed, len(details)))
+            details.append(_anthropic_detail(thinking, text, sealed, len(details)))
             if isinstance(text, str):
                 texts.append(text)
     if ctx.dialect == "openrouter" and (details or target == "anthropic"):
@@ -114,9 +122,8 @@ def replay_reasoning(blocks: list[JSON], ctx: TranslationContext) -> JSON:
     return {"reasoning_content" if ctx.dialect == "openai" else "reasoning": joined}
 
 
-def _anthropic_detail(block: JSON, sealed: str, index: int) -> JSON:
-    if block.get("type") == "thinking":
-        text = block.get("thinking")
+def _anthropic_detail(thinking: bool, text: Any, sealed: str, index: int) -> JSON:
+    if thinking:
         return {
             "type": "reasoning.text",
             "text": text if isinstance(text, str) else "",

@@ -151,6 +151,13 @@ def test_string_tool_result_stays_a_string() -> None:
     assert tool_result({"type": "tool_result", "content": "ok"}, ctx()).text == "ok"
 
 
+def test_string_tool_result_is_kept_verbatim_even_when_blank() -> None:
+    for content in ("  \n", "", " two  words "):
+        assert tool_result({"type": "tool_result", "content": content}, ctx()).text == content
+    error = tool_result({"type": "tool_result", "content": "", "is_error": True}, ctx())
+    assert (error.text, error.media, error.mark) == ("Error", [], None)
+
+
 def test_missing_tool_result_content_is_empty_text() -> None:
     assert tool_result({"type": "tool_result"}, ctx()).text == ""
 
@@ -219,6 +226,16 @@ def test_marked_text_collapses_to_one_joined_part_with_the_same_text() -> None:
     assert collapse([text_part("a"), text_part("b", EPHEMERAL)]) == [
         {"type": "text", "text": "a\nb", "cache_control": EPHEMERAL}
     ]
+
+
+def test_the_last_breakpoint_among_text_parts_is_the_one_kept() -> None:
+    hour = {"type": "ephemeral", "ttl": "1h"}
+    parts = [text_part("a", hour), text_part("b", EPHEMERAL), text_part("c")]
+    assert collapse(parts) == [{"type": "text", "text": "a\nb\nc", "cache_control": EPHEMERAL}]
+    assert collapse([text_part("a", hour)]) == [
+        {"type": "text", "text": "a", "cache_control": hour}
+    ]
+    assert collapse([text_part("a")]) == "a"
 
 
 def test_mixed_parts_stay_a_list() -> None:

@@ -303,6 +303,37 @@ def test_assistant_breakpoint_is_kept_on_its_text_for_claude() -> None:
     assert out[1]["content"] == [{"type": "text", "text": "done", "cache_control": EPHEMERAL}]
 
 
+def test_assistant_breakpoint_on_any_block_marks_the_joined_text_for_claude_only() -> None:
+    # Blocks are scanned once; the last non-empty breakpoint on a text, call or thinking wins.
+    first = {"type": "ephemeral", "ttl": "1h"}
+    turn = assistant(text("a", cache_control=first), text("b", cache_control={}), call("toolu_1"))
+    turn["content"][2]["cache_control"] = EPHEMERAL
+    history = [user(text("q")), turn, user(result("toolu_1"))]
+    out = translate_messages(history, ctx(CLAUDE))
+    assert out[1]["content"] == [{"type": "text", "text": "a\nb", "cache_control": EPHEMERAL}]
+    assert translate_messages(history, ctx())[1]["content"] == "a\nb"
+    del turn["content"][2]["cache_control"]
+    out = translate_messages(history, ctx(CLAUDE))
+    assert out[1]["content"] == [{"type": "text", "text": "a\nb", "cache_control": first}]
+
+
+def test_plain_string_assistant_content_stays_a_string_and_blank_is_dropped() -> None:
+    out = translate_messages(
+        [
+            user(text("q")),
+            {"role": "assistant", "content": "done"},
+            user(text("more")),
+            {"role": "assistant", "content": " \n"},
+        ],
+        ctx(CLAUDE),
+    )
+    assert out == [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "done"},
+        {"role": "user", "content": "more"},
+    ]
+
+
 # --- tool results -------------------------------------------------------------------------------
 
 
@@ -421,6 +452,35 @@ def test_second_result_for_the_same_call_becomes_user_text() -> None:
     )
     assert roles(out) == ["user", "assistant", "tool", "user"]
     assert out[3]["content"] == "[Result of tool call toolu_1]: b"
+
+
+def test_results_answer_their_calls_in_call_order_whatever_order_they_come_in() -> None:
+    out = translate_messages(
+        [
+            user(text("q")),
+            assistant(call("toolu_1"), call("toolu_2"), call("toolu_1"), call("toolu_3")),
+            user(result("toolu_1", "a"), result("toolu_2", "b"), result("toolu_1", "c")),
+            {"role": "user", "content": "next"},
+        ],
+        ctx(),
+    )
+    assert out[2:] == [
+        {"role": "tool", "tool_call_id": "toolu_1", "content": "a"},
+        {"role": "tool", "tool_call_id": "toolu_2", "content": "b"},
+        {"role": "tool", "tool_call_id": "toolu_1_2", "content": "c"},
+        {"role": "tool", "tool_call_id": "toolu_3", "content": INTERRUPTED},
+        {"role": "user", "content": "next"},
+    ]
+
+
+def test_string_user_turn_after_calls_closes_them_as_interrupted() -> None:
+    out = translate_messages(
+        [user(text("q")), assistant(call("toolu_1")), {"role": "user", "content": "stop"}], ctx()
+    )
+    assert out[2:] == [
+        {"role": "tool", "tool_call_id": "toolu_1", "content": INTERRUPTED},
+        {"role": "user", "content": "stop"},
+    ]
 
 
 def test_duplicate_tool_call_ids_in_one_message_are_made_unique() -> None:
