@@ -9,6 +9,7 @@ accepts (cache_control, reasoning replay formats, thinking signatures).
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,8 +37,13 @@ def family_of(model: str) -> Family:
     return "other"
 
 
+_ID_PREFIX = secrets.token_hex(6)  # per process: ids stay unique across restarts
+_ID_COUNTER = itertools.count(1)
+
+
 def new_message_id() -> str:
-    return "msg_" + secrets.token_hex(12)
+    """``msg_`` + 24 hex digits, like Anthropic's: a random per-process prefix and a counter."""
+    return f"msg_{_ID_PREFIX}{next(_ID_COUNTER):012x}"
 
 
 @dataclass(slots=True)
