@@ -443,11 +443,12 @@ class Bench:
                 servers[level] = (proc.pid, port)
             raw = encode(w.body)
             claude = Variants(http_request("/v1/messages", raw, CLAUDE_CODE_HEADERS))
-            rounds = 2 if self.quick else 6
+            rounds = 2 if self.quick else 8
             cpu: dict[str, list[float]] = {"info": [], "warn": []}
             rate: dict[str, list[float]] = {"info": [], "warn": []}
-            for _ in range(rounds):
-                for name, (pid, server_port) in servers.items():
+            for n in range(rounds):
+                order = list(servers.items())
+                for name, (pid, server_port) in order if n % 2 == 0 else order[::-1]:  # ABBA
                     await run_closed_loop(
                         HOST, server_port, claude.make, clients=w.clients, max_requests=10**6,
                         duration_s=0.2,
