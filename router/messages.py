@@ -21,7 +21,7 @@ from ccrouter.decide import decide
 from ccrouter.dispatch import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
 from ccrouter.features import strip_subagent_tag
-from ccrouter.log import request_log
+from ccrouter.log import log_request, request_log
 from ccrouter.rules import Decision
 from ccrouter.state import DecisionRecord, RouterState, StateHolder
 from ccrouter.tokens import TokenCounter
@@ -150,7 +150,7 @@ class MessagesEndpoint:
             self.holder.requests += 1
             self.holder.record(record)
             if request_log.isEnabledFor(logging.INFO):
-                request_log.info(_log_line(request_id, record, started))
+                log_request(_log_line(request_id, record, started))
 
     async def _handle(
         self,
