@@ -65,6 +65,7 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
             loop="auto",
             http="auto",
             proxy_headers=False,  # ccrouter never reads the client address; skip the work
+            server_header=False,  # "server: uvicorn" on every response says nothing useful
         )
     )
     server.run(sockets=[sock])
