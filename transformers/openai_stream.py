@@ -23,15 +23,16 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-import orjson
-
 from ccrouter.errors import UpstreamError, error_event_data
 from ccrouter.transformers import reasoning_codec
 from ccrouter.transformers.context import Event, TranslationContext
 from ccrouter.transformers.stream_blocks import (
     ANTHROPIC_FORMAT,
+    ClosedCalls,
     ReasoningSegment,
     ToolCall,
+    message_start,
+    read_fragment,
 )
 from ccrouter.transformers.tool_names import client_tool_id
 from ccrouter.transformers.vocab import anthropic_usage, stop_reason, upstream_error_from_object
@@ -93,7 +94,7 @@ class OpenAIStreamTranslator:
         self._held = ""
         self._segment = ReasoningSegment()
         self._call: ToolCall | None = None
-        self._closed_calls: set[tuple[int | None, Any]] = set()
+        self._closed_calls = ClosedCalls()
         self._tool_ids: set[str] = set()
         self._finish_reason: str | None = None
         self._upstream_usage: dict[str, Any] | None = None
@@ -277,18 +278,10 @@ class OpenAIStreamTranslator:
         self._emit(out, {"type": "thinking_delta", "thinking": held})
 
     def _tool_fragment(self, fragment: dict[str, Any], out: list[Event]) -> None:
-        index = fragment.get("index")
-        upstream_id = fragment.get("id")
-        if upstream_id == "":
-            upstream_id = None
-        function = fragment.get("function") or {}
-        name = function.get("name") or ""
-        args = function.get("arguments") or ""
-        if not isinstance(args, str):  # a few providers send the arguments as an object
-            args = orjson.dumps(args).decode()
+        index, upstream_id, name, args = read_fragment(fragment)
         call = self._call if self._phase in (_TOOL, _TOOL_PENDING) else None
         if call is None or not call.continues(index, upstream_id, name):
-            if self._is_late(index, upstream_id, name):
+            if self._closed_calls.has(index, upstream_id, name):
                 if args.strip():
                     raise UpstreamError(
                         "upstream interleaved the arguments of parallel tool calls",
@@ -310,12 +303,6 @@ class OpenAIStreamTranslator:
                 self._start_tool(call, out)
         elif args:
             self._send_args(call.args.feed(args), out)
-
-    def _is_late(self, index: int | None, upstream_id: Any, name: str) -> bool:
-        """A fragment for a call whose block is already closed."""
-        if upstream_id is not None:
-            return (index, upstream_id) in self._closed_calls
-        return not name and any(i == index for i, _ in self._closed_calls)
 
     def _start_tool(self, call: ToolCall, out: list[Event]) -> None:
         if not call.name:
@@ -386,7 +373,7 @@ class OpenAIStreamTranslator:
                     return
                 self._start_tool(call, out)
             self._send_args(call.args.finish(), out)
-            self._closed_calls.add((call.index, call.upstream_id))
+            self._closed_calls.add(call)
             self._stop(out)
         elif phase is _REASONING:
             self._phase = _IDLE
@@ -403,24 +390,7 @@ class OpenAIStreamTranslator:
 
     def _message_start(self) -> Event:
         self._phase = _IDLE
-        ctx = self._ctx
-        usage = {
-            "input_tokens": ctx.input_estimate,
-            "output_tokens": 1,
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-        }
-        message: dict[str, Any] = {
-            "id": ctx.message_id,
-            "type": "message",
-            "role": "assistant",
-            "model": ctx.requested_model,
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": usage,
-        }
-        return ("message_start", {"type": "message_start", "message": message})
+        return message_start(self._ctx)
 
     def _upstream_error(self, error: Any) -> UpstreamError:
         if not isinstance(error, dict):

@@ -2,13 +2,15 @@
 
 * ``ToolCall``: one upstream tool call, identified by (index, id), whatever pattern the provider
   uses (id once or on every chunk, whole call in one chunk, name in fragments, parallel calls that
-  all say ``index: 0``).
+  all say ``index: 0``); ``read_fragment()`` reads one fragment of it, ``ClosedCalls`` remembers
+  the calls whose blocks are closed.
 * ``ArgumentStream``: decides how a call's argument fragments reach the client. A well-formed JSON
   object streams fragment by fragment while a small scanner tracks strings and nesting, so text
   after the object closes is cut and a truncated object can be closed at the end. Anything else
   (single quotes, double-encoded JSON, prose) is held and repaired once, at the end.
 * ``ReasoningSegment``: the ``reasoning_details`` of one thinking block, fragments merged by index.
 * ``parse_tool_arguments()``: lenient arguments -> JSON object, for held and non-streamed calls.
+* ``message_start()``: the event before the first block, with no content yet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from ccrouter.transformers.context import Event, TranslationContext
 from ccrouter.transformers.json_repair import repair_object
 
 ANTHROPIC_FORMAT = "anthropic-claude-v1"
@@ -49,6 +52,36 @@ class ToolCall:
     def add_name(self, fragment: str) -> None:
         if fragment != self.name:  # some providers repeat the whole name on every chunk
             self.name += fragment
+
+
+def read_fragment(fragment: dict[str, Any]) -> tuple[int | None, str | int | None, str, str]:
+    """``(index, id, name fragment, arguments fragment)`` of one ``tool_calls`` delta entry."""
+    upstream_id = fragment.get("id")
+    if upstream_id == "":
+        upstream_id = None
+    function = fragment.get("function") or {}
+    args = function.get("arguments") or ""
+    if not isinstance(args, str):  # a few providers send the arguments as an object
+        args = orjson.dumps(args).decode()
+    return fragment.get("index"), upstream_id, function.get("name") or "", args
+
+
+class ClosedCalls:
+    """The (index, id) of every tool call whose block is closed."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[int | None, str | int | None]] = set()
+
+    def add(self, call: ToolCall) -> None:
+        self._keys.add((call.index, call.upstream_id))
+
+    def has(self, index: int | None, upstream_id: str | int | None, name: str) -> bool:
+        """Is this fragment late, for a call already closed?"""
+        if upstream_id is not None:
+            return (index, upstream_id) in self._keys
+        return not name and any(i == index for i, _ in self._keys)
 
 
 _UNDECIDED, _STREAMING, _HELD, _COMPLETE = range(4)
@@ -233,3 +266,26 @@ class ReasoningSegment:
             if item.get("format") == ANTHROPIC_FORMAT and item.get("signature"):
                 return str(item["signature"])
         return None
+
+
+# --- the message ----------------------------------------------------------------------------
+
+
+def message_start(ctx: TranslationContext) -> Event:
+    usage = {
+        "input_tokens": ctx.input_estimate,
+        "output_tokens": 1,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    message: dict[str, Any] = {
+        "id": ctx.message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": ctx.requested_model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": usage,
+    }
+    return ("message_start", {"type": "message_start", "message": message})

@@ -1,4 +1,5 @@
-"""ToolCall identity, the argument guard, reasoning segments and lenient argument parsing."""
+"""ToolCall identity and fragments, the argument guard, reasoning segments, lenient argument
+parsing and the message_start event."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any
 import orjson
 import pytest
 
+from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.stream_blocks import (
     ArgumentStream,
+    ClosedCalls,
     ReasoningSegment,
     ToolCall,
+    message_start,
     parse_tool_arguments,
+    read_fragment,
 )
 
 
@@ -217,3 +222,30 @@ def test_new_signed_anthropic_index_starts_a_new_block() -> None:
     segment.add({"type": "reasoning.text", "text": "", "index": 0, "signature": "s", "format": fmt})
     assert segment.starts_new_block(following)
     assert not segment.starts_new_block({**following, "format": "google-gemini-v1"})
+
+
+# --- fragments, closed calls, message_start --------------------------------------------------
+
+
+def test_read_fragment_normalises_an_empty_id_and_object_arguments() -> None:
+    fragment = {"index": 0, "id": "", "function": {"name": "Bash", "arguments": {"a": 1}}}
+    assert read_fragment(fragment) == (0, None, "Bash", '{"a":1}')
+    assert read_fragment({"id": 0}) == (None, 0, "", "")  # a numeric id 0 is still an id
+
+
+def test_closed_calls_know_late_fragments() -> None:
+    closed = ClosedCalls()
+    closed.add(ToolCall(0, "call_1"))
+    assert closed.has(0, "call_1", "")
+    assert not closed.has(0, "call_2", "")
+    assert closed.has(0, None, "")  # an id-less continuation of index 0
+    assert not closed.has(0, None, "Read")  # a new name starts a new call
+
+
+def test_message_start_echoes_the_requested_model_and_the_estimate() -> None:
+    ctx = TranslationContext("claude-x", "up/model", message_id="msg_1", input_estimate=9)
+    name, data = message_start(ctx)
+    assert name == "message_start"
+    message = data["message"]
+    assert (message["id"], message["model"], message["content"]) == ("msg_1", "claude-x", [])
+    assert message["usage"]["input_tokens"] == 9
