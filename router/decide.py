@@ -16,6 +16,7 @@ from ccrouter.plugins import classify_custom
 from ccrouter.rules import Decision, classify_builtin, with_chain
 from ccrouter.state import RouterState
 from ccrouter.tokens import TokenCounter
+from ccrouter.transformers.context import Recall
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ async def decide(
     body: Mapping[str, Any],
     headers: Mapping[str, str],
     last_tokens: Callable[[str | None], int | None] = lambda session: None,
+    recall: Recall | None = None,
 ) -> Decided:
     started = time.perf_counter()
-    tokens = counter.count_request(body)
+    tokens = counter.count_request(body, recall)
     session = session_id_of(body, headers)  # parsed once: metadata.user_id is a JSON string
     view = build_route_request(body, headers, tokens, last_tokens(session), session)
     if state.custom_routers:

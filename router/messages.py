@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from ccrouter.config import Config
+from ccrouter.conversation import Conversations
 from ccrouter.decide import decide
 from ccrouter.dispatch import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
@@ -81,10 +82,17 @@ async def read_body(receive: Receive) -> bytes:
 
 
 class MessagesEndpoint:
-    def __init__(self, holder: StateHolder, dispatcher: Dispatcher, counter: TokenCounter) -> None:
+    def __init__(
+        self,
+        holder: StateHolder,
+        dispatcher: Dispatcher,
+        counter: TokenCounter,
+        conversations: Conversations | None = None,
+    ) -> None:
         self.holder = holder
         self.dispatcher = dispatcher
         self.counter = counter
+        self.conversations = conversations or Conversations()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         task = asyncio.current_task()
@@ -163,7 +171,8 @@ class MessagesEndpoint:
         mark_started: Callable[[], None],
     ) -> None:
         check_messages_request(body)
-        decided = await decide(state, self.counter, body, headers, self.holder.sessions.get)
+        recall = self.conversations.recall(body)
+        decided = await decide(state, self.counter, body, headers, self.holder.sessions.get, recall)
         view, decision, tokens = decided.view, decided.decision, decided.tokens
         self.holder.sessions.put(view.session_id, tokens)
         record.route, record.reason, record.tokens = decision.route, decision.reason, tokens
@@ -190,6 +199,7 @@ class MessagesEndpoint:
             fallback_models=decision.targets
             if state.config.resilience.openrouter_models_for(decision.route)
             else (),
+            recall=recall,
         )
         if view.stream:
             result = await self.dispatcher.open_stream(state, decision, body, meta)

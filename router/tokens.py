@@ -16,12 +16,14 @@ import hashlib
 import importlib.util
 import logging
 import os
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from ccrouter.transformers.context import Recall
 
 if TYPE_CHECKING:
     import tiktoken
@@ -56,7 +58,6 @@ IMAGE_TOKENS = 1600  # Anthropic's cost of a max-size image; also used per PDF d
 MESSAGE_OVERHEAD = 3  # role and turn markers per message
 _ENTRY_OVERHEAD = 64  # charged per cache entry so many tiny pieces still count against the bound
 _DEFAULT_MAX_CACHED_CHARS = 64 * 1024 * 1024
-_RECENT = 8  # conversations remembered whole: the main one, subagents, title/topic calls
 
 # (encoding or None, status); None until first use. One per process.
 _loaded: tuple[tiktoken.Encoding | None, str] | None = None
@@ -156,44 +157,45 @@ def _encoding_file() -> Path:
 
 
 @dataclass(slots=True)
-class _Seen:
-    """One recent request's parts and their counts, reused by equality on the next turn."""
+class _Counted:
+    """One turn's counts, kept in its ``Recall`` memo for the next turn."""
 
     system: object
     system_tokens: int
     tools: object
     tools_tokens: int
-    messages: list[Any]
-    counts: list[int]
+    counts: list[int]  # per message
+
+
+_MEMO = "tokens"
 
 
 class TokenCounter:
     """Counts Anthropic request bodies, caching each content block's count (LRU, bounded).
 
     Keys are the block text itself, or the orjson bytes of dict-valued pieces (tool inputs,
-    schemas). On top of that it remembers the last few requests: Claude Code resends the whole
-    conversation every turn, and comparing a freshly parsed message with the one seen last turn
-    (``==``: C-level, no hashing, no serialising) is ~10x cheaper than looking its blocks up.
+    schemas). Given the request's ``Recall`` (``ccrouter.conversation``), the counts of the
+    previous turn's equal leading messages, and of an equal system prompt and tool list, are
+    reused without looking at a block: a ~10x cheaper path on every turn of a conversation.
     Not thread-safe: one counter per event loop.
     """
 
-    def __init__(
-        self, max_cached_chars: int = _DEFAULT_MAX_CACHED_CHARS, recent: int = _RECENT
-    ) -> None:
+    def __init__(self, max_cached_chars: int = _DEFAULT_MAX_CACHED_CHARS) -> None:
         self.max_cached_chars = max_cached_chars
         self.cached_chars = 0
         self.hits = 0
         self.misses = 0
         self._cache: OrderedDict[str | bytes, int] = OrderedDict()
-        self._recent: deque[_Seen] = deque(maxlen=recent)
 
-    def count_request(self, body: object) -> int:
+    def count_request(self, body: object, recall: Recall | None = None) -> int:
         """Estimated input tokens of a Messages request body; never raises."""
         if not isinstance(body, dict):
             return self._json(body) if body is not None else 0
         system, tools, messages = body.get("system"), body.get("tools"), body.get("messages")
         messages = messages if isinstance(messages, list) else []
-        seen = self._previous(messages, tools)
+        seen: _Counted | None = (
+            recall.previous.get(_MEMO) if recall is not None and recall.previous else None
+        )
         if seen is not None and seen.system == system:
             system_tokens = seen.system_tokens
         else:
@@ -202,25 +204,13 @@ class TokenCounter:
             tools_tokens = seen.tools_tokens
         else:
             tools_tokens = self._tools(tools)
-        old = seen.messages if seen is not None else []
-        old_counts = seen.counts if seen is not None else []
-        counts = [
-            old_counts[i] if i < len(old) and old[i] == message else self._message(message)
-            for i, message in enumerate(messages)
-        ]
-        if messages or tools:
-            self._recent.appendleft(
-                _Seen(system, system_tokens, tools, tools_tokens, messages, counts)
-            )
+        reused: list[int] = (
+            seen.counts[: recall.prefix] if seen is not None and recall is not None else []
+        )
+        counts = reused + [self._message(m) for m in messages[len(reused) :]]
+        if recall is not None:
+            recall.current[_MEMO] = _Counted(system, system_tokens, tools, tools_tokens, counts)
         return system_tokens + tools_tokens + sum(counts)
-
-    def _previous(self, messages: list[Any], tools: object) -> _Seen | None:
-        """The most recent request of the same conversation (same first message), taken out."""
-        for i, seen in enumerate(self._recent):
-            if (seen.messages[:1] == messages[:1]) if messages else (seen.tools == tools):
-                del self._recent[i]
-                return seen
-        return None
 
     def _message(self, message: object) -> int:
         if isinstance(message, dict):

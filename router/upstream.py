@@ -22,7 +22,7 @@ import orjson
 from ccrouter.config import Config, ProviderConfig, Target
 from ccrouter.errors import AuthenticationError, InvalidRequestError, UpstreamError
 from ccrouter.transformers.base import Transformer, UpstreamRequest
-from ccrouter.transformers.context import TranslationContext
+from ccrouter.transformers.context import Recall, TranslationContext
 from ccrouter.transformers.openai_request import to_openai_request
 from ccrouter.transformers.vocab import upstream_error_from_body
 from ccrouter.upstream_client import HeaderMap, TransportError, UpstreamClient, UpstreamResponse
@@ -44,6 +44,7 @@ class RequestMeta:
     headers: Mapping[str, str]
     # When Resilience.openRouterFallbackModels is on: the route's chain, for OpenRouter's models[].
     fallback_models: tuple[Target, ...] = ()
+    recall: Recall | None = None  # the previous turn's results (``ccrouter.conversation``)
 
 
 @dataclass
@@ -97,6 +98,7 @@ def prepare(
         session_id=meta.session_id,
         user_hash=meta.user_hash,
         strip_billing_header=config.strip_billing_header,
+        recall=meta.recall,
     )
     thinking = body.get("thinking")
     if isinstance(thinking, dict) and isinstance(thinking.get("budget_tokens"), int):

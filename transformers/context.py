@@ -47,6 +47,22 @@ def new_message_id() -> str:
 
 
 @dataclass(slots=True)
+class Recall:
+    """What the previous turn of the same conversation left for this one.
+
+    Claude Code resends the whole conversation every turn. ``prefix`` is how many leading
+    messages are equal (``==``) to the previous turn's; ``previous`` and ``current`` are that
+    turn's and this turn's memos — results worth keeping, under keys owned by the module that
+    computes them (token counts, translated messages per target). Made by
+    ``ccrouter.conversation.Conversations``; a memo is only ever read for an equal prefix.
+    """
+
+    prefix: int = 0
+    previous: dict[Any, Any] | None = None
+    current: dict[Any, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class TranslationContext:
     requested_model: str  # the model string the client sent; echoed back in responses
     upstream_model: str  # the provider's model id this attempt targets
@@ -62,6 +78,8 @@ class TranslationContext:
     tool_names: dict[str, str] = field(default_factory=dict)
     # Free space for transformers that keep per-request state (e.g. enhancetool buffers).
     extras: dict[str, Any] = field(default_factory=dict)
+    # The previous turn's results, when the server recognised the conversation.
+    recall: Recall | None = None
 
     @property
     def family(self) -> Family:

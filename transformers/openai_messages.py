@@ -14,6 +14,7 @@ Placement rules (each prevents a provider 400 or a model that "forgets" its tool
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -300,8 +301,86 @@ def _tool_content(text: str, mark: Any) -> ToolContent:
 
 
 def translate_messages(messages: list[Any], ctx: TranslationContext) -> list[JSON]:
+    """The OpenAI message list for ``messages``; with ``ctx.recall``, the previous turn's
+    translation of the equal leading messages is reused (``_Translated``)."""
+    recall = ctx.recall
     conversation = _Conversation(ctx)
-    for index, message in enumerate(messages):
-        conversation.add(message, index)
+    if recall is None:
+        for index, message in enumerate(messages):
+            conversation.add(message, index)
+        conversation.close_calls()
+        return conversation.out
+    key = (_MEMO, ctx.upstream_model, ctx.dialect)
+    previous = recall.previous.get(key) if recall.previous else None
+    start, boundaries = 0, []
+    if previous is not None:
+        start, boundaries = previous.resume(conversation, recall.prefix)
+    for index in range(start, len(messages)):
+        conversation.add(messages[index], index)
+        if conversation.calls is None and not conversation.deferred:
+            boundaries.append((index + 1, len(conversation.out)))
+    private = conversation.out
+    conversation.out = [fresh_message(m) for m in private]  # the request may change these
     conversation.close_calls()
+    recall.current[key] = _Translated(private, boundaries)
     return conversation.out
+
+
+_MEMO = "openai-messages"
+
+
+@dataclass(slots=True)
+class _Translated:
+    """One turn's translated messages, kept for the next turn and never handed out.
+
+    ``boundaries`` are the points (Anthropic messages done, OpenAI messages so far) where no
+    tool call was waiting for its result and no reminder was deferred: the translator's whole
+    state there is the output so far, so a turn whose first N messages are equal to this turn's
+    resumes from the last boundary at or before N. The translator only ever appends to its
+    output, so the objects before a boundary are final.
+    """
+
+    out: list[JSON]
+    boundaries: list[tuple[int, int]]
+
+    def resume(self, conversation: _Conversation, prefix: int) -> tuple[int, list[tuple[int, int]]]:
+        """Load the output up to the last boundary within ``prefix``; (messages done, boundaries)."""
+        boundaries = self.boundaries
+        i = len(boundaries)
+        while i and boundaries[i - 1][0] > prefix:
+            i -= 1
+        if not i:
+            return 0, []
+        done, length = boundaries[i - 1]
+        conversation.out = self.out[:length]  # shared with the memo until copied for the request
+        return done, boundaries[:i]
+
+
+def fresh_message(message: JSON) -> JSON:
+    """A copy of a translated message with every container translation made copied, so later
+    steps (breakpoint limits, transformers) can change it; strings and the client's own
+    objects (``cache_control`` values) stay shared, as they are in a fresh translation."""
+    copy = message.copy()
+    content = copy.get("content")
+    if type(content) is list:
+        copy["content"] = [_fresh_part(part) for part in content]
+    calls = copy.get("tool_calls")
+    if calls:
+        copy["tool_calls"] = [{**call, "function": dict(call["function"])} for call in calls]
+    details = copy.get("reasoning_details")
+    if type(details) is list:
+        copy["reasoning_details"] = [dict(d) if type(d) is dict else d for d in details]
+    return copy
+
+
+_NESTED_PARTS = ("image_url", "file", "input_audio")
+
+
+def _fresh_part(part: Any) -> Any:
+    if type(part) is not dict:
+        return part
+    copy = part.copy()
+    for key in _NESTED_PARTS:
+        if key in copy and type(copy[key]) is dict:
+            copy[key] = dict(copy[key])
+    return copy

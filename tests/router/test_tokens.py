@@ -14,6 +14,7 @@ import tiktoken.load
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
 from ccrouter import tokens
+from ccrouter.conversation import Conversations
 from ccrouter.tokens import (
     IMAGE_TOKENS,
     MESSAGE_OVERHEAD,
@@ -260,7 +261,7 @@ def test_second_count_of_the_same_body_hits_the_cache() -> None:
         "messages": [{"role": "user", "content": [{"type": "text", "text": "hi there"}]}],
         "tools": [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}],
     }
-    counter = TokenCounter(recent=0)  # the block cache alone
+    counter = TokenCounter()  # without a Recall: the block cache alone
     first = counter.count_request(body)
     assert (counter.hits, counter.misses) == (0, 5)
     # As the server sees it: the same conversation parsed again, so fresh string objects.
@@ -274,49 +275,44 @@ def test_a_resent_conversation_is_reused_whole_without_touching_the_block_cache(
         "messages": [{"role": "user", "content": [{"type": "text", "text": "hi there"}]}],
         "tools": [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}],
     }
-    counter = TokenCounter()
-    first = counter.count_request(body)
-    assert counter.count_request(json.loads(json.dumps(body))) == first
+    counter, conversations = TokenCounter(), Conversations()
+    first = counter.count_request(body, conversations.recall(body))
+    again = json.loads(json.dumps(body))
+    assert counter.count_request(again, conversations.recall(again)) == first
     assert (counter.hits, counter.misses) == (0, 5)  # system, tools, message: all equal
 
 
 def test_next_turn_only_counts_the_new_blocks() -> None:
     turn = {"role": "user", "content": "first question"}
-    counter = TokenCounter()
-    counter.count_request({"system": "sys", "messages": [turn]})
+    counter, conversations = TokenCounter(), Conversations()
+    body: dict[str, Any] = {"system": "sys", "messages": [turn]}
+    counter.count_request(body, conversations.recall(body))
     misses = counter.misses
     reply = {"role": "assistant", "content": [{"type": "text", "text": "an answer"}]}
-    counter.count_request({"system": "sys", "messages": [turn, reply]})
+    body = {"system": "sys", "messages": [turn, reply]}
+    counter.count_request(body, conversations.recall(body))
     assert counter.misses == misses + 1
 
 
-@pytest.mark.parametrize("recent", [0, 8])
-def test_reuse_never_changes_a_count(recent: int) -> None:
+@pytest.mark.parametrize("with_recall", [False, True])
+def test_reuse_never_changes_a_count(with_recall: bool) -> None:
     """Every turn counts exactly what a fresh counter counts, whatever was seen before."""
-    base = [
+    base: list[dict[str, Any]] = [
         {"role": "user", "content": "read the file"},
         {
             "role": "assistant",
-            "content": [
-                {"type": "tool_use", "id": "t1", "name": "Read", "input": {"path": "a.py"}}
-            ],
+            "content": [{"type": "tool_use", "id": "t1", "name": "Read", "input": {"p": "a.py"}}],
         },
         {
             "role": "user",
-            "content": [
-                {
-                    "type": "tool_result",
-                    "tool_use_id": "t1",
-                    "content": "1 import os\n2 print(os.getcwd())",
-                }
-            ],
+            "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "1 import os"}],
         },
     ]
     edited = json.loads(json.dumps(base))
-    edited[2]["content"][0]["content"] += "\n3 extra line"  # same conversation, a changed turn
+    edited[2]["content"][0]["content"] += "\n2 extra line"  # same conversation, a changed turn
     other = [{"role": "user", "content": "a subagent's task"}]
     tools = [{"name": "Bash", "description": "Run", "input_schema": {"type": "object"}}]
-    turns = [
+    turns: list[dict[str, Any]] = [
         {"system": "s", "messages": base[:1], "tools": tools},
         {"system": "s", "messages": base, "tools": tools},
         {"system": "s", "messages": other, "tools": tools},  # interleaved subagent
@@ -325,21 +321,11 @@ def test_reuse_never_changes_a_count(recent: int) -> None:
         {"system": "s", "messages": base[:2]},
         {"messages": []},
     ]
-    counter = TokenCounter(recent=recent)
+    counter, conversations = TokenCounter(), Conversations()
     for body in turns:
         fresh = json.loads(json.dumps(body))
-        assert counter.count_request(fresh) == TokenCounter().count_request(body)
-
-
-def test_only_a_few_recent_conversations_are_kept() -> None:
-    counter = TokenCounter(recent=2)
-    for n in range(5):
-        counter.count_request({"messages": [{"role": "user", "content": f"conversation {n}"}]})
-    misses = counter.misses
-    counter.count_request({"messages": [{"role": "user", "content": "conversation 0"}]})
-    assert counter.hits == 1 and counter.misses == misses  # from the block cache, not the memo
-    counter.count_request({"messages": [{"role": "user", "content": "conversation 0"}]})
-    assert counter.hits == 1  # now remembered again
+        recall = conversations.recall(fresh) if with_recall else None
+        assert counter.count_request(fresh, recall) == TokenCounter().count_request(body)
 
 
 def test_cache_is_bounded_by_characters_with_lru_eviction() -> None:
