@@ -15,7 +15,9 @@ character (Anthropic rejects blank blocks next turn), a tool call waits until it
 complete. One block is open at a time; a chunk carrying several kinds is split in the order
 reasoning -> text -> tool calls -> finish, and the delta that changes the kind opens the new block.
 ``message_delta`` waits for ``finish()`` because OpenRouter sends usage in a chunk after the
-finish reason.
+finish reason. Content first passes through ``_think`` (``think_tags``), which turns a leading
+``<think>…</think>`` into reasoning; once that is decided (or a reasoning field, tool call or
+finish arrives: those fields win) ``_think`` is None and text takes the hot path.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ccrouter.transformers.stream_blocks import (
     message_start,
     read_fragment,
 )
+from ccrouter.transformers.think_tags import Segment, ThinkTagSplitter
 from ccrouter.transformers.tool_names import client_tool_id
 from ccrouter.transformers.vocab import anthropic_usage, stop_reason, upstream_error_from_object
 
@@ -79,6 +82,7 @@ class OpenAIStreamTranslator:
         "_held",
         "_segment",
         "_call",
+        "_think",
         "_closed_calls",
         "_tool_ids",
         "_finish_reason",
@@ -94,6 +98,8 @@ class OpenAIStreamTranslator:
         self._held = ""
         self._segment = ReasoningSegment()
         self._call: ToolCall | None = None
+        # Reads a leading `<think>` section of the content; None once that section is decided.
+        self._think: ThinkTagSplitter | None = ThinkTagSplitter()
         self._closed_calls = ClosedCalls()
         self._tool_ids: set[str] = set()
         self._finish_reason: str | None = None
@@ -198,6 +204,8 @@ class OpenAIStreamTranslator:
         # OpenRouter sends the same text in `reasoning` and `reasoning_details`: use one of them.
         plain = delta.get("reasoning") or delta.get("reasoning_content")
         details = delta.get("reasoning_details")
+        if plain or details:
+            self._end_think(out)  # separate reasoning fields win: the content stays text
         if details and isinstance(details, list):
             if not self._reasoning_details(details, out) and isinstance(plain, str):
                 self._reasoning(None, out)
@@ -207,7 +215,10 @@ class OpenAIStreamTranslator:
             self._thinking(plain, out)
         if content:
             self._text(content, out)
-        for fragment in delta.get("tool_calls") or ():
+        calls = delta.get("tool_calls")
+        if calls:
+            self._end_think(out)  # a tool call ends the content the section could lead
+        for fragment in calls or ():
             if isinstance(fragment, dict):
                 self._tool_fragment(fragment, out)
 
@@ -216,6 +227,12 @@ class OpenAIStreamTranslator:
             content = "".join(p.get("text") or "" for p in content if isinstance(p, dict))
             if not content:
                 return
+        if self._think is not None:
+            self._split(self._think.feed(content), out)
+        else:
+            self._plain(content, out)
+
+    def _plain(self, content: str, out: list[Event]) -> None:
         self._chars += len(content)
         if self._phase is _TEXT:
             self._emit(out, {"type": "text_delta", "text": content})
@@ -230,6 +247,20 @@ class OpenAIStreamTranslator:
         self._held = ""
         self._open(out, {"type": "text", "text": ""}, _TEXT)
         self._emit(out, {"type": "text_delta", "text": held})
+
+    def _split(self, segments: list[Segment], out: list[Event]) -> None:
+        for kind, piece in segments:
+            if kind == "text":
+                self._plain(piece, out)
+            else:
+                self._reasoning(None, out)
+                self._thinking(piece, out)
+        if self._think is not None and self._think.done:
+            self._think = None  # decided: later content is plain text, on the hot path
+
+    def _end_think(self, out: list[Event]) -> None:
+        if self._think is not None:
+            self._split(self._think.finish(), out)
 
     def _reasoning_details(self, items: list[Any], out: list[Event]) -> bool:
         """Handle ``reasoning_details``; False when none of them carried reasoning text."""
@@ -330,6 +361,7 @@ class OpenAIStreamTranslator:
         if reason == "error":
             error = choice.get("error")
             raise self._upstream_error(error if isinstance(error, dict) else {})
+        self._end_think(out)
         self._close(out)
         self._finish_reason = str(reason)
         self._phase = _FINISHED
