@@ -305,7 +305,7 @@ def translate_messages(messages: list[Any], ctx: TranslationContext) -> list[JSO
     translation of the equal leading messages is reused (``_Translated``)."""
     recall = ctx.recall
     conversation = _Conversation(ctx)
-    if recall is None:
+    if recall is None or len(messages) < REUSE_FROM:
         for index, message in enumerate(messages):
             conversation.add(message, index)
         conversation.close_calls()
@@ -327,6 +327,8 @@ def translate_messages(messages: list[Any], ctx: TranslationContext) -> list[JSO
 
 
 _MEMO = "openai-messages"
+# Below this many messages translating afresh costs less than copying a kept translation.
+REUSE_FROM = 12
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ import orjson
 import pytest
 
 from ccrouter.conversation import Conversations
+from ccrouter.transformers import openai_messages
 from ccrouter.transformers.context import Recall, TranslationContext
 from ccrouter.transformers.openai_messages import translate_messages
 from ccrouter.transformers.openai_request import to_openai_request
@@ -102,6 +103,12 @@ def turns_of(messages: list[JSON]) -> list[list[JSON]]:
     return [with_breakpoint(messages[:end]) for end in range(1, len(messages) + 1, 2)]
 
 
+@pytest.fixture(autouse=True)
+def reuse_from_the_first_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exercise reuse at every length (by default short conversations are translated afresh)."""
+    monkeypatch.setattr(openai_messages, "REUSE_FROM", 1)
+
+
 MODELS = ["anthropic/claude-sonnet-4.5", "google/gemini-2.5-pro", "openai/gpt-5", "x-ai/grok-4"]
 
 
@@ -182,3 +189,19 @@ def test_a_changed_earlier_message_is_translated_again() -> None:
     out = translate_messages(edited, ctx(model, recall))
     assert orjson.dumps(out) == orjson.dumps(translate_messages(edited, ctx(model)))
     assert b"the file changed" in orjson.dumps(out)
+
+
+def test_short_conversations_are_translated_afresh_and_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(openai_messages, "REUSE_FROM", 12)
+    conversations = Conversations()
+    short = conversation(2)  # 5 messages
+    recall = conversations.recall({"messages": short})
+    out = translate_messages(short, ctx(MODELS[0], recall))
+    assert recall.current == {}
+    assert orjson.dumps(out) == orjson.dumps(translate_messages(short, ctx(MODELS[0])))
+    long = conversation(8)
+    recall = conversations.recall({"messages": long})
+    translate_messages(long, ctx(MODELS[0], recall))
+    assert len(recall.current) == 1
