@@ -1,12 +1,13 @@
 """Recognise a resent conversation, so work done for its previous turn is not done again.
 
 Claude Code sends the whole conversation on every turn: turn N+1 is turn N's messages (the last
-one or two possibly changed, as the cache breakpoint moves) plus the new ones. ``recall(body)``
-finds the previous turn of the same conversation among the last few (same first message), counts
-how many leading messages are still equal — ``==`` on the parsed JSON: C-level, strings compared
-with memcmp, no hashing and no serialising — and hands both turns' memos to the request
-(``transformers.context.Recall``). Token counting and request translation keep their results
-there and reuse them for the equal prefix.
+one or two possibly changed, as the cache breakpoint moves) plus the new ones, with the same
+system prompt and tools. ``recall(body)`` finds the previous turn of the same conversation among
+the last few (same first message), counts how many leading messages are still equal and whether
+the system prompt and the tool list are — ``==`` on the parsed JSON, once per request: C-level,
+strings compared with memcmp, no hashing and no serialising — and hands both turns' memos to the
+request (``transformers.context.Recall``). Token counting and request translation keep their
+results there and reuse what is equal.
 
 Several conversations interleave (the main one, subagents, title and topic calls), so the last
 ``size`` are kept. Not thread-safe: one ``Conversations`` per event loop.
@@ -27,6 +28,8 @@ RECENT = 8  # conversations remembered: the main one, subagents, title/topic cal
 @dataclass(slots=True, eq=False)
 class _Turn:
     messages: list[Any]
+    system: object
+    tools: object
     memo: dict[Any, Any] = field(default_factory=dict)
 
 
@@ -39,16 +42,23 @@ class Conversations:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return Recall()
+        system, tools = body.get("system"), body.get("tools")
+        turn = _Turn(messages, system, tools)
         previous = self._take(messages[0])
-        prefix = 0
-        if previous is not None:
-            old = previous.messages
-            end = min(len(old), len(messages))
-            while prefix < end and old[prefix] == messages[prefix]:
-                prefix += 1
-        turn = _Turn(messages)
         self._recent.appendleft(turn)
-        return Recall(prefix, previous.memo if previous is not None else None, turn.memo)
+        if previous is None:
+            return Recall(current=turn.memo)
+        old, prefix = previous.messages, 0
+        end = min(len(old), len(messages))
+        while prefix < end and old[prefix] == messages[prefix]:
+            prefix += 1
+        return Recall(
+            prefix,
+            previous.memo,
+            turn.memo,
+            same_system=previous.system == system,
+            same_tools=previous.tools == tools,
+        )
 
     def _take(self, first: Any) -> _Turn | None:
         """The latest turn whose first message equals ``first``, removed from the list."""

@@ -160,9 +160,7 @@ def _encoding_file() -> Path:
 class _Counted:
     """One turn's counts, kept in its ``Recall`` memo for the next turn."""
 
-    system: object
     system_tokens: int
-    tools: object
     tools_tokens: int
     counts: list[int]  # per message
 
@@ -196,11 +194,11 @@ class TokenCounter:
         seen: _Counted | None = (
             recall.previous.get(_MEMO) if recall is not None and recall.previous else None
         )
-        if seen is not None and seen.system == system:
+        if seen is not None and recall is not None and recall.same_system:
             system_tokens = seen.system_tokens
         else:
             system_tokens = self._system(system)
-        if seen is not None and seen.tools == tools:
+        if seen is not None and recall is not None and recall.same_tools:
             tools_tokens = seen.tools_tokens
         else:
             tools_tokens = self._tools(tools)
@@ -209,7 +207,7 @@ class TokenCounter:
         )
         counts = reused + [self._message(m) for m in messages[len(reused) :]]
         if recall is not None:
-            recall.current[_MEMO] = _Counted(system, system_tokens, tools, tools_tokens, counts)
+            recall.current[_MEMO] = _Counted(system_tokens, tools_tokens, counts)
         return system_tokens + tools_tokens + sum(counts)
 
     def _message(self, message: object) -> int:

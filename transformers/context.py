@@ -60,6 +60,8 @@ class Recall:
     prefix: int = 0
     previous: dict[Any, Any] | None = None
     current: dict[Any, Any] = field(default_factory=dict)
+    same_system: bool = False  # ``system`` equal to the previous turn's
+    same_tools: bool = False  # ``tools`` equal to the previous turn's
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.openai_content import JSON, limit_cache_breakpoints
 from ccrouter.transformers.openai_messages import system_message, translate_messages
 from ccrouter.transformers.openai_reasoning import reasoning_params, tool_turn_lacks_thinking
-from ccrouter.transformers.openai_tools import translate_tool_choice, translate_tools
+from ccrouter.transformers.openai_tools import translate_tool_choice, translate_tools_recalled
 
 MAX_STOP_SEQUENCES = 4  # OpenAI's limit
 ANTHROPIC_MAX_BREAKPOINTS = 4
@@ -41,7 +41,7 @@ def to_openai_request(body: dict[str, Any], ctx: TranslationContext) -> dict[str
     response_format = _response_format(body)
     if response_format is not None:
         out["response_format"] = response_format
-    tools = translate_tools(body.get("tools"), ctx)
+    tools = translate_tools_recalled(body.get("tools"), ctx)
     if tools:
         out["tools"] = tools
         out.update(translate_tool_choice(body.get("tool_choice"), tools))

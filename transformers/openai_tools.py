@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ccrouter.transformers.context import TranslationContext
@@ -89,6 +90,52 @@ def translate_tools(tools: Any, ctx: TranslationContext) -> list[JSON]:
             seen.add(key)
             out.append(translated)
     return out
+
+
+def translate_tools_recalled(tools: Any, ctx: TranslationContext) -> list[JSON]:
+    """``translate_tools``, reusing the previous turn's translation when the list is unchanged.
+
+    Claude Code sends the same dozen-plus tools on every turn; translating their schemas was
+    ~30 µs of a 17 KB request. The kept translation is never handed out: the request gets a
+    copy of every container translation made (tool, function, top level of ``parameters``).
+    """
+    recall = ctx.recall
+    if recall is None or not isinstance(tools, list):
+        return translate_tools(tools, ctx)
+    key = (_MEMO, ctx.upstream_model, ctx.dialect)
+    kept: _Kept | None = recall.previous.get(key) if recall.previous and recall.same_tools else None
+    if kept is None:
+        before = dict(ctx.tool_names)
+        out = translate_tools(tools, ctx)
+        added = {k: v for k, v in ctx.tool_names.items() if before.get(k) != v}
+        kept = _Kept(out, added)
+        out = [_fresh_tool(tool) for tool in out]
+    else:
+        ctx.tool_names.update(kept.names)
+        out = [_fresh_tool(tool) for tool in kept.tools]
+    recall.current[key] = kept
+    return out
+
+
+_MEMO = "openai-tools"
+
+
+@dataclass(slots=True)
+class _Kept:
+    tools: list[JSON]  # never handed out
+    names: dict[str, str]  # what translating them added to ``ctx.tool_names``
+
+
+def _fresh_tool(tool: JSON) -> JSON:
+    copy = dict(tool)
+    for key in ("function", "parameters"):
+        inner = copy.get(key)
+        if type(inner) is dict:
+            inner = copy[key] = dict(inner)
+            params = inner.get("parameters")
+            if type(params) is dict:
+                inner["parameters"] = dict(params)
+    return copy
 
 
 def translate_tool_choice(choice: Any, tools: list[JSON]) -> JSON:
