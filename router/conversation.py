@@ -23,6 +23,7 @@ from typing import Any
 from ccrouter.transformers.context import Recall
 
 RECENT = 8  # conversations remembered: the main one, subagents, title/topic calls
+BUDGET = 64 * 2**20  # and at most this many request bytes in all (screenshots are large)
 
 
 @dataclass(slots=True, eq=False)
@@ -30,22 +31,27 @@ class _Turn:
     messages: list[Any]
     system: object
     tools: object
+    size: int  # the request's size in bytes, for the memory budget
     memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class Conversations:
-    def __init__(self, size: int = RECENT) -> None:
-        self._recent: deque[_Turn] = deque(maxlen=size)
+    def __init__(self, size: int = RECENT, budget: int = BUDGET) -> None:
+        self._recent: deque[_Turn] = deque()
+        self._size = size
+        self._budget = budget
+        self._bytes = 0
 
-    def recall(self, body: Mapping[str, Any]) -> Recall:
-        """This request's ``Recall``; the request becomes the conversation's latest turn."""
+    def recall(self, body: Mapping[str, Any], size: int = 0) -> Recall:
+        """This request's ``Recall``; the request (``size`` bytes) becomes the conversation's
+        latest turn."""
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return Recall()
         system, tools = body.get("system"), body.get("tools")
-        turn = _Turn(messages, system, tools)
+        turn = _Turn(messages, system, tools, size)
         previous = self._take(messages[0])
-        self._recent.appendleft(turn)
+        self._keep(turn)
         if previous is None:
             return Recall(current=turn.memo)
         old, prefix = previous.messages, 0
@@ -65,8 +71,17 @@ class Conversations:
         for i, turn in enumerate(self._recent):
             if turn.messages[0] == first:
                 del self._recent[i]
+                self._bytes -= turn.size
                 return turn
         return None
+
+    def _keep(self, turn: _Turn) -> None:
+        self._recent.appendleft(turn)
+        self._bytes += turn.size
+        while len(self._recent) > 1 and (
+            len(self._recent) > self._size or self._bytes > self._budget
+        ):
+            self._bytes -= self._recent.pop().size
 
     def __len__(self) -> int:
         return len(self._recent)

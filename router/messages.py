@@ -124,11 +124,14 @@ class MessagesEndpoint:
         timer: asyncio.TimerHandle | None = None
         try:
             check_auth(state.config, headers)
-            body = parse_json_body(await read_body(receive))
+            raw = await read_body(receive)
+            body = parse_json_body(raw)
             # The disconnect watcher is a Task; most answers that come back within
             # WATCH_AFTER_S never need one, and a model that takes longer pays ~15 µs once.
             timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start_watching)
-            await self._handle(state, body, headers, request_id, record, send, mark_started)
+            await self._handle(
+                state, body, len(raw), headers, request_id, record, send, mark_started
+            )
             done = True
         except ClientGone:
             record.status = "client disconnected"
@@ -164,6 +167,7 @@ class MessagesEndpoint:
         self,
         state: RouterState,
         body: dict[str, Any],
+        size: int,
         headers: dict[str, str],
         request_id: str,
         record: DecisionRecord,
@@ -171,7 +175,7 @@ class MessagesEndpoint:
         mark_started: Callable[[], None],
     ) -> None:
         check_messages_request(body)
-        recall = self.conversations.recall(body)
+        recall = self.conversations.recall(body, size)
         decided = await decide(state, self.counter, body, headers, self.holder.sessions.get, recall)
         view, decision, tokens = decided.view, decided.decision, decided.tokens
         self.holder.sessions.put(view.session_id, tokens)

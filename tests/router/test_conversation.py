@@ -78,3 +78,13 @@ def test_bodies_without_messages_are_not_remembered() -> None:
     for body in ({}, {"messages": []}, {"messages": "not a list"}):
         assert conversations.recall(body).previous is None
     assert len(conversations) == 0
+
+
+def test_a_byte_budget_bounds_what_is_kept_but_the_latest_turn_stays() -> None:
+    conversations = Conversations(size=8, budget=1000)
+    for n in range(4):
+        conversations.recall(resent([user(f"conversation {n}")]), size=400)
+    assert len(conversations) == 2  # 800 bytes; a third would exceed 1000
+    conversations.recall(resent([user("huge")]), size=5000)
+    assert len(conversations) == 1  # over budget alone, but kept: the next turn needs it
+    assert conversations.recall(resent([user("huge"), assistant("ok")])).previous is not None
