@@ -3,13 +3,14 @@
     /tmp/venv/bin/python benchmarks/bench_classify.py [--config FILE]
 
 "Classification" is what the server does between the parsed body and the upstream call to decide
-the route (``ccrouter.decide.decide``): ``TokenCounter.count_request`` + ``session_id_of`` +
-``build_route_request`` + ``classify`` (custom routers, then the built-in rules). Timed the way
-the server sees it: the body parsed afresh from bytes for every call (new str objects, so their
-hashes are computed again), against
+the route (``ccrouter.decide.decide``): ``Conversations.recall`` + ``TokenCounter.count_request``
++ ``session_id_of`` + ``build_route_request`` + ``classify`` (custom routers, then the built-in
+rules). Timed the way the server sees it: the body parsed afresh from bytes for every call (new
+str objects, so their hashes are computed again), against
 
-- cold: a new ``TokenCounter`` (a new conversation, or the first request after a start),
-- warm: a counter that has seen this conversation (Claude Code resending it),
+- cold: a new ``TokenCounter`` and ``Conversations`` (a new conversation, or the first request
+  after a start),
+- warm: both have seen this conversation (Claude Code resending it),
 - warm + new turn: the conversation plus one new turn (the usual case).
 
 For the tokenizer alone (cold/warm counting, one-string counting) see ``bench_tokens.py``.
@@ -65,13 +66,21 @@ def _ms(start: float) -> float:
 
 
 def classify_once(
-    state: RouterState, counter: TokenCounter, raw: bytes, headers: dict[str, str]
+    state: RouterState,
+    counter: TokenCounter,
+    raw: bytes,
+    headers: dict[str, str],
+    conversations: Any = None,
 ) -> dict[str, float]:
-    """One request's decision, split into its steps (ms)."""
+    """One request's decision, split into its steps (ms). With ``conversations``, as the server
+    does it: the conversation is recognised (``Conversations.recall``) before counting."""
     t0 = time.perf_counter()
     body = orjson.loads(raw)
     t1 = time.perf_counter()
-    tokens = counter.count_request(body)
+    if conversations is not None:
+        tokens = counter.count_request(body, conversations.recall(body, len(raw)))
+    else:
+        tokens = counter.count_request(body)
     t2 = time.perf_counter()
     view = build_route_request(body, headers, tokens, None)
     session_id_of(body, headers)
@@ -99,6 +108,14 @@ def _sync(state: RouterState, view: Any) -> Any:
     raise RuntimeError("classify awaited with no custom routers")
 
 
+def _conversations() -> Any:
+    try:
+        from ccrouter.conversation import Conversations
+    except ImportError:  # older trees: the token counter remembered conversations itself
+        return None
+    return Conversations()
+
+
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
 
@@ -122,11 +139,11 @@ def measure(config_path: Path | None = None, repeats: int = 7) -> dict[str, Any]
 
     cold, warm, grown_runs = [], [], []
     for _ in range(repeats):
-        cold.append(classify_once(state, TokenCounter(), raw, headers))
-        counter = TokenCounter()
-        classify_once(state, counter, raw, headers)
-        warm.append(classify_once(state, counter, raw, headers))
-        grown_runs.append(classify_once(state, counter, grown, headers))
+        cold.append(classify_once(state, TokenCounter(), raw, headers, _conversations()))
+        counter, conversations = TokenCounter(), _conversations()
+        classify_once(state, counter, raw, headers, conversations)
+        warm.append(classify_once(state, counter, raw, headers, conversations))
+        grown_runs.append(classify_once(state, counter, grown, headers, conversations))
     decision = _sync(state, build_route_request(orjson.loads(raw), headers, cold[0]["tokens"]))
     return {
         "request_kb": round(len(raw) / 1024, 1),
