@@ -430,25 +430,27 @@ class Bench:
     # -- logging cost ---------------------------------------------------------------------------
 
     async def logging_cost(self, w: Workload) -> dict[str, Any]:
-        """Interleaved rounds of the same load against two fresh routers, one at LOG_LEVEL info
-        (one line per request) and one at warn (no request line). Both fresh: the main router
-        has grown caches over the whole run, which alone made it look ~8 % dearer."""
+        """Interleaved rounds of the same load against three fresh routers: two at LOG_LEVEL info
+        (one line per request) and one at warn (no request line). Fresh: the main router has
+        grown caches over the whole run, which alone made it look ~8 % dearer. The two identical
+        info routers give the noise floor of the comparison."""
         procs = []
         servers: dict[str, tuple[int, int]] = {}
+        levels = {"info": "info", "warn": "warn", "info2": "info"}
         try:
-            for level in ("info", "warn"):
-                config = write_config(self.tmp / level, self.fake_port, level)
-                proc, port, _ = await self.start_router(config, f"router-{level}.log")
+            for name, level in levels.items():
+                config = write_config(self.tmp / name, self.fake_port, level)
+                proc, port, _ = await self.start_router(config, f"router-{name}.log")
                 procs.append(proc)
-                servers[level] = (proc.pid, port)
+                servers[name] = (proc.pid, port)
             raw = encode(w.body)
             claude = Variants(http_request("/v1/messages", raw, CLAUDE_CODE_HEADERS))
             rounds = 2 if self.quick else 8
-            cpu: dict[str, list[float]] = {"info": [], "warn": []}
-            rate: dict[str, list[float]] = {"info": [], "warn": []}
+            cpu: dict[str, list[float]] = {name: [] for name in levels}
+            rate: dict[str, list[float]] = {name: [] for name in levels}
             for n in range(rounds):
                 order = list(servers.items())
-                for name, (pid, server_port) in order if n % 2 == 0 else order[::-1]:  # ABBA
+                for name, (pid, server_port) in order if n % 2 == 0 else order[::-1]:  # ABCCBA
                     await run_closed_loop(
                         HOST, server_port, claude.make, clients=w.clients, max_requests=10**6,
                         duration_s=0.2,
@@ -467,6 +469,9 @@ class Bench:
                 self.procs.stop(proc)
         info_cpu, warn_cpu = statistics.median(cpu["info"]), statistics.median(cpu["warn"])
         paired = statistics.median(a - b for a, b in zip(cpu["info"], cpu["warn"], strict=True))
+        noise = statistics.median(
+            abs(a - b) for a, b in zip(cpu["info"], cpu["info2"], strict=True)
+        )
         return {
             "workload": w.name,
             "rounds": rounds,
@@ -476,6 +481,7 @@ class Bench:
             "warn_per_s": round(statistics.median(rate["warn"]), 1),
             "line_cpu_us": round(paired, 1),
             "line_share": round(paired / info_cpu, 3) if info_cpu else None,
+            "noise_floor_us": round(noise, 1),  # |info - info2|: two identical routers
             "micro_us": log_line_micro_us(self.tmp),
         }
 
@@ -752,7 +758,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"400 KB (token cache cold) {report['first_requests']['large_cold_ms']} ms",
         f"- **request log line** (info): {lg['line_cpu_us']} µs of ccrouter CPU per request = "
         f"{(lg['line_share'] or 0) * 100:.1f}% (median of {lg['rounds']} interleaved rounds, info "
-        f"{lg['info_cpu_us_per_req']} vs warn {lg['warn_cpu_us_per_req']} µs/request); {lg['micro_us']} µs "
+        f"{lg['info_cpu_us_per_req']} vs warn {lg['warn_cpu_us_per_req']} µs/request; two identical "
+        f"info routers differ by {lg.get('noise_floor_us', '?')} µs); {lg['micro_us']} µs "
         f"in a tight loop; {lg['request_lines']} lines for {lg['requests_sent']} requests",
         f"- **classification** of {cl['request_kb']} KB ({cl['cold']['tokens']:.0f} tokens → {cl['route']}): "
         f"cold {cl['cold']['classify_ms']} ms, warm {cl['warm']['classify_ms']} ms, "
