@@ -13,7 +13,7 @@ from ccrouter.errors import UpstreamError
 from ccrouter.transformers.context import Event, TranslationContext
 from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 from ccrouter.transformers.stream_blocks import parse_tool_arguments
-from ccrouter.transformers.vocab import upstream_error_from_object
+from ccrouter.transformers.vocab import anthropic_usage, stop_reason, upstream_error_from_object
 
 
 def to_anthropic_message(resp: dict[str, Any], ctx: TranslationContext) -> dict[str, Any]:
@@ -30,6 +30,10 @@ def to_anthropic_message(resp: dict[str, Any], ctx: TranslationContext) -> dict[
         error = choice.get("error")
         error = error if isinstance(error, dict) else {"message": "the provider failed"}
         raise upstream_error_from_object(error, None, provider=provider)
+    message = choice.get("message")
+    fast = _plain_text(resp, choice, message, ctx) if isinstance(message, dict) else None
+    if fast is not None:
+        return fast
     chunk = {
         "id": resp.get("id"),
         "choices": [
@@ -42,6 +46,40 @@ def to_anthropic_message(resp: dict[str, Any], ctx: TranslationContext) -> dict[
     }
     translator = OpenAIStreamTranslator(ctx)
     return _fold(translator.feed(chunk) + translator.finish())
+
+
+# Fields of an answer that take the general path (through the stream translator).
+_NOT_PLAIN = (
+    "tool_calls", "function_call", "reasoning", "reasoning_content", "reasoning_details",
+    "refusal", "annotations", "audio",
+)  # fmt: skip
+
+
+def _plain_text(
+    resp: dict[str, Any], choice: dict[str, Any], message: dict[str, Any], ctx: TranslationContext
+) -> dict[str, Any] | None:
+    """The most common answer — only text, not starting with whitespace or ``<`` (a possible
+    ``<think>``) — built directly; exactly what the general path folds it into, for a quarter
+    of its cost. None for anything else."""
+    content = message.get("content")
+    if content.__class__ is not str or not content or content[0] == "<" or content[0].isspace():
+        return None
+    for key in _NOT_PLAIN:
+        if message.get(key):
+            return None
+    usage = resp.get("usage")
+    return {
+        "id": ctx.message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": ctx.requested_model,
+        "content": [{"type": "text", "text": content}],
+        "stop_reason": stop_reason(str(choice.get("finish_reason") or "stop"), tool_used=False),
+        "stop_sequence": None,
+        "usage": anthropic_usage(
+            usage if usage else None, ctx.input_estimate, max(1, (len(content) + 2) // 4)
+        ),
+    }
 
 
 def _as_delta(message: dict[str, Any]) -> dict[str, Any]:

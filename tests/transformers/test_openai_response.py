@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
+import orjson
 import pytest
 
 from ccrouter.errors import UpstreamError
-from ccrouter.transformers import reasoning_codec
+from ccrouter.transformers import openai_response, reasoning_codec
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.openai_response import to_anthropic_message
 from ccrouter.transformers.tool_names import upstream_tool_id
@@ -243,3 +245,49 @@ def test_empty_choices_raise(body: dict[str, Any]) -> None:
 def test_body_that_is_not_an_object_raises() -> None:
     with pytest.raises(UpstreamError):
         to_anthropic_message([], make_ctx())  # type: ignore[arg-type]
+
+
+def test_plain_text_fast_path_equals_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shortcut for text-only answers returns exactly what folding the events gives."""
+    contents: list[Any] = [
+        "Hello there.", "  leading space", "\nnewline first", "<think>plan</think>answer",
+        "<b>html first</b>", "", None, "ünïcödé ✓ " * 50, "a", "x</think>y",
+    ]  # fmt: skip
+    finishes: list[Any] = ["stop", "length", "tool_calls", "content_filter", None, "odd"]
+    usages: list[Any] = [
+        None,
+        {},
+        {"prompt_tokens": 120, "completion_tokens": 7, "cost": 0.001},
+        {
+            "prompt_tokens": 120,
+            "completion_tokens": 7,
+            "prompt_tokens_details": {"cached_tokens": 100},
+        },
+        {"prompt_tokens": 50, "completion_tokens": 3, "prompt_cache_hit_tokens": 20},
+    ]
+    extras: list[dict[str, Any]] = [
+        {}, {"refusal": None, "reasoning": None}, {"annotations": []}, {"refusal": "no"},
+        {"reasoning": "because"}, {"tool_calls": []},
+    ]  # fmt: skip
+
+    def answer(content: Any, finish: Any, usage: Any, extra: dict[str, Any]) -> dict[str, Any]:
+        message = {"role": "assistant", "content": content, **extra}
+        choice = {"index": 0, "message": message, "finish_reason": finish}
+        return {"id": "gen-1", "choices": [choice], "usage": usage}
+
+    fast_taken = 0
+    for content, finish, usage, extra in itertools.product(contents, finishes, usages, extras):
+        resp = answer(content, finish, usage, extra)
+        ctx = TranslationContext("claude-x", "some/model", stream=False, input_estimate=42)
+        fast = openai_response.to_anthropic_message(resp, ctx)
+        fast_taken += (
+            openai_response._plain_text(
+                resp, resp["choices"][0], resp["choices"][0]["message"], ctx
+            )
+            is not None
+        )
+        with monkeypatch.context() as patch:
+            patch.setattr(openai_response, "_plain_text", lambda *args: None)
+            slow = openai_response.to_anthropic_message(resp, ctx)
+        assert orjson.dumps(fast) == orjson.dumps(slow), (content, finish, usage, extra)
+    assert fast_taken > 100  # the shortcut was really exercised
