@@ -22,6 +22,10 @@ class Cooldowns:
         self._clock = clock
         self._records: dict[str, _Record] = {}
 
+    def __len__(self) -> int:
+        """Models with a failure on record (cooling or not yet)."""
+        return len(self._records)
+
     def cooling(self, key: str) -> float:
         """Seconds left of this model's cooldown (0 when usable)."""
         record = self._records.get(key)

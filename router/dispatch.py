@@ -72,6 +72,8 @@ class Dispatcher:
     def plan(self, decision: Decision, state: RouterState) -> list[Target]:
         """The chain minus cooling models; all of them cooling → the one that recovers first."""
         targets = list(dict.fromkeys(decision.targets))
+        if not self.cooldowns:
+            return targets  # nothing has failed lately: the usual case
         ready = [t for t in targets if self.cooldowns.cooling(str(t)) == 0]
         if ready:
             return ready
