@@ -1,12 +1,16 @@
-"""A/B: ccrouter variants side by side on the same load, in alternating rounds.
+"""A/B: ccrouter variants, or source trees, side by side on the same load, in alternating rounds.
 
     /tmp/venv/bin/python benchmarks/ab.py --workload small_32 \\
-        --variant base= --variant gc=gc_freeze --variant all=gc_freeze,aiohttp,fast_sse
+        --variant base= --variant quiet=no_request_log --variant gc=gc_200k
+    /tmp/venv/bin/python benchmarks/ab.py --workload large_4 --variant before@ab18637= --variant now=
 
-Every variant (see ``variants.py``) runs as its own server on the router core, all at once; each
-round measures every variant in turn for ``--seconds``, so drift on the machine hits all of them
-alike. Reports per variant the median over rounds of the rate, p50/p99, and ccrouter's CPU time
-per request. Bounded: rounds × variants × (seconds + warm-up), then everything is stopped.
+Every variant (see ``variants.py``) runs as its own server on the router core, all at once;
+``NAME@COMMIT=…`` runs that commit's code instead (a temporary ``git worktree``, laid out as the
+installed package and put first on ``PYTHONPATH``). Each round measures every server in turn for
+``--seconds``, the order reversed every other round, so drift on the machine hits all of them
+alike. Reports per server the median over rounds of the rate, p50/p99, and ccrouter's CPU time
+per request. Bounded: rounds × servers × (seconds + warm-up), then everything is stopped and
+the worktrees removed.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -43,16 +49,21 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
     servers: dict[str, tuple[int, int]] = {}
     for spec in args.variant:
         name, _, names = spec.partition("=")
+        name, _, commit = name.partition("@")
         parts = names.split(",")
         use = warn_config if "log_warn" in parts else config  # LOG_LEVEL warn in the config
         names = ",".join(p for p in parts if p != "log_warn")
         argv = [run.PY, str(HERE / "variants.py"), "--variants", names]
-        proc, port, _ = await bench.start_router(use, f"{name}.log", argv=argv)
+        env = None
+        if commit:
+            env = {**os.environ, "PYTHONPATH": str(package_of(commit, tmp))}
+        proc, port, _ = await bench.start_router(use, f"{name}.log", argv=argv, env=env)
         servers[name] = (proc.pid, port)
 
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
-    for _ in range(args.rounds):
-        for name, (pid, port) in servers.items():
+    for n in range(args.rounds):
+        order = list(servers.items())
+        for name, (pid, port) in order if n % 2 == 0 else order[::-1]:
             await run_closed_loop(
                 run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
                 duration_s=args.warm,
@@ -89,13 +100,38 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
     return out
 
 
+REPO = HERE.parent
+
+
+def package_of(commit: str, tmp: Path) -> Path:
+    """A folder holding ``ccrouter`` as COMMIT had it (``router/`` + ``transformers/``)."""
+    tree = tmp / f"tree-{commit}"
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), commit],
+        check=True,
+        capture_output=True,
+    )
+    package = tmp / f"package-{commit}"
+    shutil.copytree(tree / "router", package / "ccrouter")
+    (package / "ccrouter" / "transformers").symlink_to(tree / "transformers")
+    return package
+
+
+def remove_worktrees(tmp: Path) -> None:
+    for tree in tmp.glob("tree-*"):
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+            capture_output=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="small_32",
                         choices=["small_1", "small_32", "stream_32", "large_4"])  # fmt: skip
     parser.add_argument("--variant", action="append", required=True,
-                        help="NAME=comma,separated,variants (empty: unchanged; log_warn: "
-                        "a config with LOG_LEVEL warn)")  # fmt: skip
+                        help="NAME[@COMMIT]=comma,separated,variants (empty: unchanged; "
+                        "log_warn: a config with LOG_LEVEL warn; @COMMIT: that commit's code)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--warm", type=float, default=0.5)
@@ -112,7 +148,11 @@ def main() -> int:
         import uvloop
 
         with tempfile.TemporaryDirectory(prefix="ccrouter-ab-") as tmp:
-            result = uvloop.run(ab(args, Path(tmp), procs))
+            try:
+                result = uvloop.run(ab(args, Path(tmp), procs))
+            finally:
+                procs.close()
+                remove_worktrees(Path(tmp))
     except KeyboardInterrupt:
         return 130
     finally:

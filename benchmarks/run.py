@@ -183,6 +183,7 @@ class Bench:
         timeout_s: float = 20.0,
         argv: list[str] | None = None,
         probe_rss: bool = False,
+        env: dict[str, str] | None = None,
     ) -> tuple[subprocess.Popen[bytes], int, float]:
         """Spawn a router on its core; (process, port, seconds until /health answers 200).
 
@@ -192,7 +193,7 @@ class Bench:
         log = open(self.tmp / log_name, "wb")
         started = time.perf_counter()
         command = argv + [str(config), str(port)] if argv else self.router_argv(config, port)
-        proc = self.procs.spawn(command, cpu=ROUTER_CPU, stderr=log, stdout=log)
+        proc = self.procs.spawn(command, cpu=ROUTER_CPU, stderr=log, stdout=log, env=env)
         self.last_listening_rss: float | None = None
         deadline = started + timeout_s
         while time.perf_counter() < deadline and proc.poll() is None:
