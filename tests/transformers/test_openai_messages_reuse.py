@@ -20,6 +20,7 @@ from ccrouter.transformers import openai_messages
 from ccrouter.transformers.context import Recall, TranslationContext
 from ccrouter.transformers.openai_messages import translate_messages
 from ccrouter.transformers.openai_request import to_openai_request
+from tests.conftest import FIXTURES, recorded_requests
 
 JSON = dict[str, Any]
 MARK = {"type": "ephemeral"}
@@ -205,3 +206,28 @@ def test_short_conversations_are_translated_afresh_and_not_kept(
     recall = conversations.recall({"messages": long})
     translate_messages(long, ctx(MODELS[0], recall))
     assert len(recall.current) == 1
+
+
+def _recorded_sessions() -> list[list[dict[str, Any]]]:
+    """Claude Code's recorded requests, grouped by session folder, in the order it sent them."""
+    sessions: dict[str, list[dict[str, Any]]] = {}
+    for name, record in recorded_requests():
+        body = record.get("body")
+        if record.get("method") == "POST" and isinstance(body, dict) and body.get("messages"):
+            sessions.setdefault(name.split("/")[0], []).append(body)
+    return [bodies for bodies in sessions.values() if len(bodies) > 1]
+
+
+@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared Claude Code fixtures are absent")
+@pytest.mark.parametrize("model", MODELS)
+def test_recorded_claude_code_sessions_translate_the_same_with_reuse(model: str) -> None:
+    sessions = _recorded_sessions()
+    assert sessions, "expected multi-request sessions among the recordings"
+    for bodies in sessions:
+        conversations = Conversations()
+        for body in bodies:
+            again = orjson.loads(orjson.dumps(body))
+            reused = to_openai_request(again, ctx(model, conversations.recall(again)))
+            fresh = to_openai_request(body, ctx(model))
+            assert orjson.dumps(reused) == orjson.dumps(fresh)
+            vandalise(reused)
