@@ -1,27 +1,18 @@
 """Start ccrouter with proposed performance changes applied from outside, to measure them.
 
-    python benchmarks/variants.py --variants gc_freeze,aiohttp CONFIG PORT
+    python benchmarks/variants.py --variants no_request_log CONFIG PORT
 
 Benchmark-only: each variant monkeypatches the running process the way the corresponding change
-in core code would behave (README "Findings" gives the change itself, as a diff for the owner).
-Core files are not edited. ``ab.py`` runs variants side by side; with no variants this is
-``python -m ccrouter serve --config CONFIG --port PORT`` without the CLI.
+in core code would behave. Core files are not edited. ``ab.py`` runs variants side by side; with
+no variants this is ``python -m ccrouter serve --config CONFIG --port PORT`` without the CLI.
+The variants of the first round (``gc_freeze``, ``aiohttp``, ``timeout``, ``no_proxy_headers``,
+``cheap_log``, ``fast_sse``) were applied to the core and removed from here (README, findings
+1-5); commits are compared with ``ab.py``'s ``NAME@COMMIT=`` instead.
 
 Variants:
 
-- ``gc_freeze``: after start-up, ``gc.collect(); gc.freeze()`` and a higher gen-0 threshold, so
-  the collector stops rescanning the ~80,000 objects that live for the process's whole life.
-- ``aiohttp``: the upstream call through aiohttp's ``ClientSession`` directly instead of httpx
-  on the aiohttp transport; ``asyncio.timeout`` instead of ``asyncio.wait_for`` (no extra Task).
-- ``timeout``: only the ``asyncio.timeout`` part, keeping httpx.
-- ``no_proxy_headers``: uvicorn's ``proxy_headers=False`` (no ProxyHeadersMiddleware per request).
 - ``no_request_log``: the per-request info line switched off (to measure what it costs).
 - ``gc_200k``: the collector's gen-0 threshold at 200,000 allocations instead of 20,000.
-- ``cheap_log``: the same request line, cheaper: ``logging._srcfile = None`` (no caller lookup
-  per record) and a formatter that formats the timestamp once per second.
-- ``fast_sse``: the translating pipe splits upstream bytes on blank lines and parses ``data:``
-  payloads straight from bytes, skips transformers whose ``transform_chunk`` is the identity, and
-  encodes events with a per-name prefix; anything unusual falls back to the generic decoder.
 """
 
 from __future__ import annotations
