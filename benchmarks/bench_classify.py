@@ -3,7 +3,7 @@
     /tmp/venv/bin/python benchmarks/bench_classify.py [--config FILE]
 
 "Classification" is what the server does between the parsed body and the upstream call to decide
-the route (``ccrouter.decide.decide``): ``Conversations.recall`` + ``TokenCounter.count_request``
+the route (``ccrouter.routing.decide.decide``): ``Conversations.recall`` + ``TokenCounter.count_request``
 + ``session_id_of`` + ``build_route_request`` + ``classify`` (custom routers, then the built-in
 rules). Timed the way the server sees it: the body parsed afresh from bytes for every call (new
 str objects, so their hashes are computed again), against
@@ -34,15 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payloads import CLAUDE_CODE_HEADERS, encode, large_body
 
-from ccrouter.features import build_route_request, session_id_of
+from ccrouter.routing.features import build_route_request, session_id_of
 
 try:  # the server's one decision path (``ccrouter explain`` shares it)
-    from ccrouter.decide import classify
+    from ccrouter.routing.decide import classify
 except ImportError:  # older trees: the same function lived in messages.py
-    from ccrouter.messages import classify  # type: ignore[attr-defined,no-redef]
-from ccrouter.snapshot import build_state
-from ccrouter.state import RouterState
-from ccrouter.tokens import TokenCounter, encoding_status
+    from ccrouter.server.messages import classify  # type: ignore[attr-defined,no-redef]
+from ccrouter.config.snapshot import build_state
+from ccrouter.config.state import RouterState
+from ccrouter.routing.tokens import TokenCounter, encoding_status
 
 BENCH_CONFIG: dict[str, Any] = {
     "Providers": [
@@ -110,7 +110,7 @@ def _sync(state: RouterState, view: Any) -> Any:
 
 def _conversations() -> Any:
     try:
-        from ccrouter.conversation import Conversations
+        from ccrouter.routing.conversation import Conversations
     except ImportError:  # older trees: the token counter remembered conversations itself
         return None
     return Conversations()

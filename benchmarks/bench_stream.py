@@ -19,14 +19,14 @@ from typing import Any
 
 import orjson
 
-from ccrouter.fake_chat import CHAT
-from ccrouter.fake_render import Context, render
-from ccrouter.fake_script import Text
-from ccrouter.pipes import TranslatingPipe
+from ccrouter.dispatch.pipes import TranslatingPipe
 from ccrouter.sse import SSEDecoder, encode_events
+from ccrouter.testing.fake.chat import CHAT
+from ccrouter.testing.fake.render import Context, render
+from ccrouter.testing.fake.script import Text
 from ccrouter.transformers.builtin import BUILTINS
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 
 CHUNKS = 200
 

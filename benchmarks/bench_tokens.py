@@ -1,4 +1,4 @@
-"""Micro-benchmark for ccrouter.tokens: cold vs warm counting of a ~400 KB Claude Code request.
+"""Micro-benchmark for ccrouter.routing.tokens: cold vs warm counting of a ~400 KB Claude Code request.
 
     /tmp/venv/bin/python benchmarks/bench_tokens.py
 
@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from ccrouter import tokens
-from ccrouter.tokens import TokenCounter, count_text, encoding_status
+from ccrouter.routing import tokens
+from ccrouter.routing.tokens import TokenCounter, count_text, encoding_status
 
 WORDS = (
     "the file function returns value error test config model request stream token cache "

@@ -1,6 +1,6 @@
-"""The fake OpenRouter (``ccrouter.fake_openrouter``) as the benchmark's upstream process.
+"""The fake OpenRouter (``ccrouter.testing.fake.app``) as the benchmark's upstream process.
 
-Identical to ``python -m ccrouter.fake_openrouter`` except that it keeps only the last few
+Identical to ``python -m ccrouter.testing.fake`` except that it keeps only the last few
 recorded requests: the stock fake records every request (raw bytes and parsed body) for tests,
 which over a benchmark's ~100,000 requests of 17-400 KB would grow to gigabytes and slow the
 fake's garbage collector as it grows, skewing later phases. ``GET /_fake/stats`` still counts all.
@@ -14,8 +14,8 @@ import argparse
 from collections import deque
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_server import run_process
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.server import run_process
 
 
 class RecentRequests(deque[Any]):

@@ -10,7 +10,7 @@ same load runs against each target in the same run: straight at the fake with th
 OpenAI request (captured from what ccrouter itself sent upstream), then through the pass-through,
 ccrouter, and ccrouter with the fixes. Reports requests or streams per second, p50/p99 latency,
 time to first byte, errors (including a validated sample of every target's bodies: ccrouter's
-streams through ``ccrouter.streamcheck``), each server's CPU time per request (``/proc/<pid>/stat``)
+streams through ``ccrouter.testing.streamcheck``), each server's CPU time per request (``/proc/<pid>/stat``)
 and ccrouter's resident memory (``/proc/<pid>/status``), start-up (import and readiness), the cost
 of the per-request log line, classification time cold and warm (``bench_classify.py``) and the
 per-chunk stream translation cost (``bench_stream.py``).
@@ -58,7 +58,7 @@ from payloads import (  # noqa: E402
 )
 from procs import Processes, Usage, boost, read_line, rss_mb  # noqa: E402
 
-from ccrouter.streamcheck import assert_valid_anthropic_stream  # noqa: E402
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream  # noqa: E402
 
 PY = sys.executable
 ROUTER_CPU, LOAD_CPU = 0, 1
@@ -209,10 +209,10 @@ class Bench:
         text = (self.tmp / log_name).read_text(errors="replace")
         if argv is None and self.launcher == "python -m ccrouter serve":
             # The CLI failed (e.g. mid-edit in a shared tree): start the server through serve().
-            self.launcher = "ccrouter.serve.serve()"
+            self.launcher = "ccrouter.server.run.serve()"
             self.notes.append(
                 "`python -m ccrouter serve` failed to start in this tree; the router was started "
-                "through `ccrouter.serve.serve()` instead. Its output: " + text.strip()[-300:]
+                "through `ccrouter.server.run.serve()` instead. Its output: " + text.strip()[-300:]
             )
             return await self.start_router(config, log_name, timeout_s, None, probe_rss)
         raise RuntimeError(f"ccrouter did not become ready: {text[-2000:]}")
@@ -254,9 +254,11 @@ class Bench:
             return float(run_code(code).stdout.strip().splitlines()[-1])
 
         interpreter = statistics.median(wall("pass") for _ in range(runs))
-        imports = statistics.median(import_s("ccrouter.serve") for _ in range(runs))
+        imports = statistics.median(import_s("ccrouter.server.run") for _ in range(runs))
         try:
-            cli: float | None = statistics.median(import_s("ccrouter.cli") for _ in range(runs))
+            cli: float | None = statistics.median(
+                import_s("ccrouter.cli.main") for _ in range(runs)
+            )
         except subprocess.CalledProcessError:
             cli = None
         ready, listening, after_health = [], [], []
@@ -627,8 +629,8 @@ def log_line_micro_us(tmp: Path) -> float:
     from ccrouter.log import log_request, setup_logging
 
     try:
-        from ccrouter.messages import _log_line
-        from ccrouter.state import DecisionRecord
+        from ccrouter.config.state import DecisionRecord
+        from ccrouter.server.messages import _log_line
     except ImportError:  # older trees: the line was %-formatted in place
         return -1.0
     setup_logging("info")
@@ -752,8 +754,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"- **memory** (VmRSS of ccrouter): listening, before any request {m['listening_before_any_request_mb']} MB; "
         f"idle after `/health` {m['idle_mb']} MB; after the first requests {m['after_first_requests_mb']} MB; "
         f"after the run {m['after_run_mb']} MB" + (f" (with the fixes: {m['fixes_after_run_mb']} MB)" if m.get("fixes_after_run_mb") else ""),
-        f"- **start-up**: interpreter {s['interpreter_ms']} ms; `import ccrouter.serve` {s['import_ccrouter_serve_ms']} ms; "
-        f"`import ccrouter.cli` {s['import_ccrouter_cli_ms']} ms; spawn of `{s['launcher']}` → `/health` 200: "
+        f"- **start-up**: interpreter {s['interpreter_ms']} ms; `import ccrouter.server.run` {s['import_ccrouter_serve_ms']} ms; "
+        f"`import ccrouter.cli.main` {s['import_ccrouter_cli_ms']} ms; spawn of `{s['launcher']}` → `/health` 200: "
         f"**{s['ready_s']} s** (median of {len(s['ready_runs_s'])}: {s['ready_runs_s']})",
         f"- **first requests** after start: 17 KB {report['first_requests']['small_ms']} ms, "
         f"400 KB (token cache cold) {report['first_requests']['large_cold_ms']} ms",

@@ -42,7 +42,7 @@ def no_request_log() -> None:
         ccrouter_log.request_log.setLevel(logging.WARNING)
 
     ccrouter_log.setup_logging = setup
-    from ccrouter import serve
+    from ccrouter.server import run as serve
 
     serve.setup_logging = setup  # type: ignore[attr-defined]
 
@@ -71,7 +71,7 @@ def main() -> int:
     args = parser.parse_args()
     for name in filter(None, args.variants.split(",")):
         VARIANTS[name]()
-    from ccrouter.serve import serve
+    from ccrouter.server.run import serve
 
     return serve(args.config, None, args.port)
 

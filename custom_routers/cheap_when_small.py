@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ccrouter.config import Config
-from ccrouter.features import RouteRequest
-from ccrouter.rules import think_reason
+from ccrouter.config.model import Config
+from ccrouter.routing.features import RouteRequest
+from ccrouter.routing.rules import think_reason
 
 _REMINDER = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.S)
 

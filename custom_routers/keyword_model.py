@@ -26,9 +26,9 @@ import functools
 import re
 from typing import Any
 
-from ccrouter.config import Config, Target
-from ccrouter.features import RouteRequest
-from ccrouter.rules import Decision, background
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.features import RouteRequest
+from ccrouter.routing.rules import Decision, background
 
 _REMINDER = re.compile(r"<system-reminder>.*?(?:</system-reminder>|\Z)", re.S)
 

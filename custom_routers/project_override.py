@@ -26,9 +26,9 @@ import os
 import re
 from typing import Any
 
-from ccrouter.config import Config, Target
-from ccrouter.features import RouteRequest
-from ccrouter.rules import Decision
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.features import RouteRequest
+from ccrouter.routing.rules import Decision
 
 _CWD = re.compile(r"Primary working directory: *([^\n]+)")
 

@@ -1,5 +1,5 @@
 """``python -m ccrouter`` is the ``ccrouter`` command."""
 
-from ccrouter.cli import main
+from ccrouter.cli.main import main
 
 raise SystemExit(main())

@@ -18,15 +18,15 @@ from typing import Any
 
 import httpx
 
-from ccrouter.api import build_api
-from ccrouter.cooldown import Cooldowns
-from ccrouter.dispatch import Dispatcher
-from ccrouter.messages import MessagesEndpoint, Receive, Scope, Send
-from ccrouter.reload import watch_forever
-from ccrouter.snapshot import build_state
-from ccrouter.state import RouterState, StateHolder
-from ccrouter.tokens import TokenCounter
-from ccrouter.upstream_client import UpstreamClient, as_upstream_client
+from ccrouter.config.reload import watch_forever
+from ccrouter.config.snapshot import build_state
+from ccrouter.config.state import RouterState, StateHolder
+from ccrouter.dispatch.cooldown import Cooldowns
+from ccrouter.dispatch.fallback import Dispatcher
+from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.endpoints import build_api
+from ccrouter.server.messages import MessagesEndpoint, Receive, Scope, Send
+from ccrouter.upstream.base import UpstreamClient, as_upstream_client
 
 log = logging.getLogger("ccrouter.app")
 

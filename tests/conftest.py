@@ -14,7 +14,7 @@ import httpx2
 import pytest
 
 from ccrouter.app import CCRouterApp, create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
+from ccrouter.testing.fake.app import FakeOpenRouter
 
 FAKE_BASE = "http://fake-openrouter.test/api/v1"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

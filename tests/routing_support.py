@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ccrouter.features import RouteRequest, build_route_request
-from ccrouter.tokens import TokenCounter
-from ccrouter.validate import check_messages_request
+from ccrouter.routing.features import RouteRequest, build_route_request
+from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.validate import check_messages_request
 from tests.conftest import recorded_requests
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "custom_routers"
@@ -103,14 +103,14 @@ def every_view() -> dict[str, RouteRequest]:
 
 @contextmanager
 def plugin_log() -> Iterator[list[str]]:
-    """Warnings from ccrouter.plugins, caught on the logger itself (``propagate`` may be off)."""
+    """Warnings from ccrouter.routing.custom, caught on the logger itself (``propagate`` may be off)."""
     lines: list[str] = []
 
     class Catch(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             lines.append(record.getMessage())
 
-    logger = logging.getLogger("ccrouter.plugins")
+    logger = logging.getLogger("ccrouter.routing.custom")
     handler = Catch(logging.WARNING)
     logger.addHandler(handler)
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.config import load_config
-from ccrouter.config_load import read_raw, schema_problems
+from ccrouter.config.load import read_raw, schema_problems
+from ccrouter.config.model import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,4 +46,4 @@ def test_wheel_installs_only_the_ccrouter_namespace(tmp_path: Path) -> None:
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert tops == {"ccrouter"}
     assert "ccrouter/transformers/base.py" in names
-    assert "ccrouter/config_schema.json" in names
+    assert "ccrouter/config/schema.json" in names

@@ -54,7 +54,7 @@ class Recall:
     messages are equal (``==``) to the previous turn's; ``previous`` and ``current`` are that
     turn's and this turn's memos — results worth keeping, under keys owned by the module that
     computes them (token counts, translated messages per target). Made by
-    ``ccrouter.conversation.Conversations``; a memo is only ever read for an equal prefix.
+    ``ccrouter.routing.conversation.Conversations``; a memo is only ever read for an equal prefix.
     """
 
     prefix: int = 0

@@ -22,7 +22,7 @@ from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.user_guard import guarded
 
 if TYPE_CHECKING:
-    from ccrouter.config import ProviderConfig
+    from ccrouter.config.model import ProviderConfig
 
 log = logging.getLogger("ccrouter.transformers")
 

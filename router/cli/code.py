@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from ccrouter.cli_common import (
+from ccrouter.cli.common import (
     CLIError,
     Service,
     SubParsers,
@@ -106,8 +106,8 @@ def settings_overrides(home: Path, cwd: Path) -> list[str]:
 
 def ensure_service() -> Service:
     """The running ccrouter (pid file, else the configured address), started if none answers."""
-    from ccrouter.cli_service import AlreadyRunningError, resolve_start, start_service
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.cli.service import AlreadyRunningError, resolve_start, start_service
+    from ccrouter.config.load import resolve_config_path
 
     service = find_service(resolve_config_path(None))
     if service is not None:
@@ -181,7 +181,7 @@ def _client_settings(config_path: str | None) -> tuple[str | None, int]:
     A config edited into an invalid state does not stop the running router (it keeps its last
     good config), so it must not stop Claude Code either: fall back to a plain read.
     """
-    from ccrouter.config import Config, load_config
+    from ccrouter.config.model import Config, load_config
     from ccrouter.errors import ConfigError
 
     try:
@@ -198,7 +198,7 @@ def _client_settings(config_path: str | None) -> tuple[str | None, int]:
 
 
 def _config_path() -> Path:
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     return resolve_config_path(None)
 

@@ -227,7 +227,7 @@ def read_config_raw(path: str | os.PathLike[str] | None) -> dict[str, Any]:
         text = Path(path).read_text("utf-8")
     except OSError:
         return {}
-    from ccrouter.jsonc import JSONCError, loads
+    from ccrouter.config.jsonc import JSONCError, loads
 
     try:
         raw = loads(text)

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ccrouter.cli_common import CLIError, ConfigArg, SubParsers, note
+from ccrouter.cli.common import CLIError, ConfigArg, SubParsers, note
 
 
 def _path(args: argparse.Namespace) -> Path:
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     return resolve_config_path(args.config)
 
@@ -39,8 +39,8 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 def masked_text(text: str, raw: Any) -> str:
     """``text`` with every secret value masked, comments and formatting kept."""
-    from ccrouter.cli_secrets import mask_tree, secret_leaves
-    from ccrouter.jsonc import set_value
+    from ccrouter.cli.secrets import mask_tree, secret_leaves
+    from ccrouter.config.jsonc import set_value
 
     try:
         for path, _, masked in secret_leaves(raw):
@@ -51,8 +51,8 @@ def masked_text(text: str, raw: Any) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from ccrouter.cli_secrets import mask_tree
-    from ccrouter.config_load import read_raw
+    from ccrouter.cli.secrets import mask_tree
+    from ccrouter.config.load import read_raw
 
     path = _path(args)
     if args.config and not path.exists():
@@ -68,9 +68,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def problems_of(path: Path) -> tuple[list[str], list[str], str]:
     """(problems, warnings, summary) of the config at ``path``."""
-    from ccrouter.config_load import read_raw, schema_problems
+    from ccrouter.config.load import read_raw, schema_problems
+    from ccrouter.config.snapshot import build_state
     from ccrouter.errors import ConfigError
-    from ccrouter.snapshot import build_state
 
     try:
         raw, _ = read_raw(path)
@@ -106,8 +106,8 @@ def problems_of(path: Path) -> tuple[list[str], list[str], str]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ccrouter.cli_common import read_config_raw
-    from ccrouter.cli_secrets import redact, secret_values
+    from ccrouter.cli.common import read_config_raw
+    from ccrouter.cli.secrets import redact, secret_values
 
     path = _path(args)
     if args.config and not path.exists():
@@ -127,7 +127,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from ccrouter.cli_model import write_default_config
+    from ccrouter.cli.model import write_default_config
 
     path = _path(args)
     if path.exists() and not args.force:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccrouter.cli_common import CLIError, ConfigArg, SubParsers
+from ccrouter.cli.common import CLIError, ConfigArg, SubParsers
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,12 @@ def read_request(source: str) -> tuple[dict[str, Any], dict[str, str]]:
 async def explain(
     config_path: Path | None, body: dict[str, Any], headers: dict[str, str]
 ) -> Explanation:
-    from ccrouter.decide import decide
+    from ccrouter.config.snapshot import build_state
     from ccrouter.errors import RouterError
-    from ccrouter.features import session_id_of
-    from ccrouter.snapshot import build_state
-    from ccrouter.tokens import TokenCounter, count_text
-    from ccrouter.validate import check_messages_request
+    from ccrouter.routing.decide import decide
+    from ccrouter.routing.features import session_id_of
+    from ccrouter.routing.tokens import TokenCounter, count_text
+    from ccrouter.server.validate import check_messages_request
 
     state = build_state(config_path)
     warnings = list(state.load_problems) + list(state.config.warnings)
@@ -126,7 +126,7 @@ def render(result: Explanation) -> list[str]:
 def cmd_explain(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     path = resolve_config_path(args.config)
     if args.config and not path.exists():

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ccrouter import __version__
-from ccrouter.cli_common import CLIError
+from ccrouter.cli.common import CLIError
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,12 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ccrouter import cli_code, cli_config, cli_explain, cli_model, cli_service, cli_statusline
+    from ccrouter.cli import code as cli_code
+    from ccrouter.cli import config as cli_config
+    from ccrouter.cli import explain as cli_explain
+    from ccrouter.cli import model as cli_model
+    from ccrouter.cli import service as cli_service
+    from ccrouter.cli import statusline as cli_statusline
 
     parser = argparse.ArgumentParser(
         prog="ccrouter",
@@ -54,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_path_from(args: argparse.Namespace) -> Path:
     """The config to serve: ``--config`` must exist; a missing default means the embedded one."""
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
     from ccrouter.errors import ConfigError
 
     path = resolve_config_path(getattr(args, "config", None))
@@ -64,7 +69,7 @@ def config_path_from(args: argparse.Namespace) -> Path:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ccrouter.serve import serve
+    from ccrouter.server.run import serve
 
     # A missing default path is still passed on, so the server watches for it to appear.
     return serve(config_path_from(args), args.host, args.port)
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv == ["statusline"]:
         # The hot case (every Claude Code status refresh): skip building the whole parser.
-        from ccrouter.cli_statusline import cmd_statusline
+        from ccrouter.cli.statusline import cmd_statusline
 
         return cmd_statusline(argparse.Namespace())
     parser = build_parser()
@@ -83,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["code"]:
             # Everything after `code` belongs to Claude Code, verbatim: argparse would reorder
             # or reject its flags (CCR lost `-p "prompt"` this way).
-            from ccrouter import cli_code
+            from ccrouter.cli import code as cli_code
 
             return cli_code.main(argv[1:], parser)
         args = parser.parse_args(argv)
@@ -128,12 +133,12 @@ def _report(exc: Exception, config: str | None) -> int:
 
 def _redact(text: str, config: str | None) -> str:
     try:
-        from ccrouter.cli_common import read_config_raw
-        from ccrouter.cli_secrets import redact, secret_values
-        from ccrouter.config_load import resolve_config_path
+        from ccrouter.cli.common import read_config_raw
+        from ccrouter.cli.secrets import redact, secret_values
+        from ccrouter.config.load import resolve_config_path
 
         return redact(text, secret_values(read_config_raw(resolve_config_path(config))))
     except Exception:  # masking must never hide the error itself
-        from ccrouter.cli_secrets import redact
+        from ccrouter.cli.secrets import redact
 
         return redact(text, [])

@@ -15,16 +15,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ccrouter.cli_common import CLIError, ConfigArg, SubParsers, check_record, get_json
+from ccrouter.cli.common import CLIError, ConfigArg, SubParsers, check_record, get_json
 
 if TYPE_CHECKING:
-    from ccrouter.config import Config
+    from ccrouter.config.model import Config
 
 RELOAD_WAIT_S = 3.0
 
 
 def route_names() -> tuple[str, ...]:
-    from ccrouter.config import ROUTE_NAMES
+    from ccrouter.config.model import ROUTE_NAMES
 
     return ROUTE_NAMES
 
@@ -37,7 +37,7 @@ def canonical_route(name: str) -> str:
 
 
 def _load(path: Path) -> Config:
-    from ccrouter.config import load_config
+    from ccrouter.config.model import load_config
 
     return load_config(path)
 
@@ -78,7 +78,7 @@ def render_listing(config: Config) -> list[str]:
 
 
 def write_default_config(path: Path) -> None:
-    from ccrouter.config_load import DEFAULT_CONFIG
+    from ccrouter.config.load import DEFAULT_CONFIG
 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(DEFAULT_CONFIG, indent=2) + "\n", "utf-8")
@@ -86,9 +86,9 @@ def write_default_config(path: Path) -> None:
 
 def set_route(path: Path, route: str, target_text: str) -> tuple[str, list[str]]:
     """Point ``route`` at ``target_text`` in the file at ``path``: (the target, lines to print)."""
-    from ccrouter.config import Target
-    from ccrouter.config_load import read_raw
-    from ccrouter.jsonc import set_value
+    from ccrouter.config.jsonc import set_value
+    from ccrouter.config.load import read_raw
+    from ccrouter.config.model import Target
 
     route = canonical_route(route)
     target = Target.parse(target_text)
@@ -164,7 +164,7 @@ def reload_note(path: Path, route: str, target: str) -> str:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     path = resolve_config_path(args.config)
     if args.config and not path.exists() and args.action != "set":

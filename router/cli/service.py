@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccrouter.cli_common import (
+from ccrouter.cli.common import (
     CLIError,
     ConfigArg,
     ServiceRecord,
@@ -35,7 +35,7 @@ from ccrouter.cli_common import (
     stale_note,
     write_record,
 )
-from ccrouter.cli_status import NOT_RUNNING, cmd_status
+from ccrouter.cli.status import NOT_RUNNING, cmd_status
 from ccrouter.home import ensure_home, lock_path, log_path, rotate_log
 
 START_TIMEOUT_S = 10.0
@@ -62,8 +62,8 @@ class StartRequest:
 
 def resolve_start(options: dict[str, Any]) -> StartRequest:
     """Resolve --config/--host/--port against the config; a broken config fails here, early."""
-    from ccrouter.config import load_config
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
+    from ccrouter.config.model import load_config
 
     given = options.get("config")
     path = resolve_config_path(given).absolute()
@@ -245,7 +245,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
     if record is not None:
         print(f"ccrouter stopped (pid {record.pid})")
         return 0
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     other = find_service(resolve_config_path(None))
     if other is not None:

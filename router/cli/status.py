@@ -10,7 +10,7 @@ import json
 import time
 from typing import Any
 
-from ccrouter.cli_common import (
+from ccrouter.cli.common import (
     Service,
     ServiceHTTPError,
     apikey_for,
@@ -27,7 +27,7 @@ NOT_RUNNING = 3  # LSB: "program is not running"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ccrouter.config_load import resolve_config_path
+    from ccrouter.config.load import resolve_config_path
 
     check = check_record()
     if check.stale is not None:
@@ -43,7 +43,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def render_status(service: Service, *, as_json: bool) -> int:
-    from ccrouter.cli_secrets import redact, secret_values
+    from ccrouter.cli.secrets import redact, secret_values
 
     secrets = secret_values(read_config_raw(service.config))
     health: dict[str, Any] = {}

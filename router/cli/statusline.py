@@ -16,7 +16,7 @@ import sys
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ccrouter.cli_common import (
+from ccrouter.cli.common import (
     ServiceHTTPError,
     SubParsers,
     apikey_for,
@@ -56,7 +56,7 @@ def _candidates() -> list[tuple[str, str | None]]:
     if record is not None:
         out.append((record.url, apikey_for(record.config)))
     else:
-        from ccrouter.config_load import resolve_config_path  # slower; only without a pid file
+        from ccrouter.config.load import resolve_config_path  # slower; only without a pid file
 
         path = resolve_config_path(None)
         host, port = configured_address(path)

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from ccrouter.jsonc_spans import Entry, JSONCError, Node, parse
+from ccrouter.config.jsonc_spans import Entry, JSONCError, Node, parse
 
 __all__ = ["JSONCError", "PathStep", "delete_value", "loads", "set_value"]
 

@@ -1,6 +1,6 @@
 """A tolerant JSON/JSON5-subset parser that remembers where every value sits in the source.
 
-`parse(text)` returns a `Node` tree whose offsets let `ccrouter.jsonc` rewrite one value while
+`parse(text)` returns a `Node` tree whose offsets let `ccrouter.config.jsonc` rewrite one value while
 leaving every other byte (comments, spacing, `$VAR` strings) untouched. Accepted on top of JSON:
 `//` and `/* */` comments, trailing commas, single-quoted strings (with `\\'`), unquoted identifier
 keys, a leading BOM, and JSON5 numbers (hex, `.5`, `5.`, `+1`, `Infinity`, `NaN`).

@@ -16,8 +16,8 @@ from typing import Any
 
 import jsonschema
 
+from ccrouter.config.jsonc import JSONCError, loads
 from ccrouter.errors import ConfigError, ConfigProblem
-from ccrouter.jsonc import JSONCError, loads
 
 _VAR = re.compile(r"\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -82,7 +82,7 @@ def unresolved_vars(value: str) -> list[str]:
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("ccrouter").joinpath("config_schema.json").read_text("utf-8")
+    text = resources.files("ccrouter.config").joinpath("schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

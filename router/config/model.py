@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ccrouter.config_load import interpolate, read_raw, schema_problems, unresolved_vars
+from ccrouter.config.load import interpolate, read_raw, schema_problems, unresolved_vars
 from ccrouter.errors import ConfigError, ConfigProblem
 from ccrouter.transformers.base import TransformerSpec
 from ccrouter.transformers.context import Dialect

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from watchfiles import awatch
 
+from ccrouter.config.snapshot import build_state, watched_paths
+from ccrouter.config.state import StateHolder
 from ccrouter.errors import ConfigError
-from ccrouter.snapshot import build_state, watched_paths
-from ccrouter.state import StateHolder
 
-log = logging.getLogger("ccrouter.reload")
+log = logging.getLogger("ccrouter.config.reload")
 
 
 def reload_now(holder: StateHolder, config_path: Path | None) -> bool:

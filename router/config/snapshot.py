@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ccrouter.config import load_config
+from ccrouter.config.model import load_config
+from ccrouter.config.state import RouterState
 from ccrouter.errors import ConfigError
-from ccrouter.plugins import load_routers
-from ccrouter.state import RouterState
+from ccrouter.routing.custom import load_routers
 from ccrouter.transformers.registry import TransformerRegistry
 
 

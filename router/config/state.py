@@ -12,8 +12,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccrouter.config import Config, Target
-from ccrouter.plugins import CustomRouter
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.custom import CustomRouter
 from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.registry import TransformerRegistry
 

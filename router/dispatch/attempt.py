@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 
-from ccrouter.config import Config, ProviderConfig, Target
+from ccrouter.config.model import Config, ProviderConfig, Target
 from ccrouter.errors import AuthenticationError, InvalidRequestError, UpstreamError
 from ccrouter.transformers.base import Transformer, UpstreamRequest
+from ccrouter.transformers.chat.request import to_openai_request
+from ccrouter.transformers.chat.vocab import upstream_error_from_body
 from ccrouter.transformers.context import Recall, TranslationContext
-from ccrouter.transformers.openai_request import to_openai_request
-from ccrouter.transformers.vocab import upstream_error_from_body
-from ccrouter.upstream_client import HeaderMap, TransportError, UpstreamClient, UpstreamResponse
+from ccrouter.upstream.base import HeaderMap, TransportError, UpstreamClient, UpstreamResponse
 
 # Headers an Anthropic-native upstream should see from the client; everything else is dropped.
 _PASS_HEADERS = ("anthropic-version", "anthropic-beta")
@@ -44,7 +44,7 @@ class RequestMeta:
     headers: Mapping[str, str]
     # When Resilience.openRouterFallbackModels is on: the route's chain, for OpenRouter's models[].
     fallback_models: tuple[Target, ...] = ()
-    recall: Recall | None = None  # the previous turn's results (``ccrouter.conversation``)
+    recall: Recall | None = None  # the previous turn's results (``ccrouter.routing.conversation``)
 
 
 @dataclass

@@ -21,8 +21,11 @@ from typing import Any, TypeVar
 
 import orjson
 
-from ccrouter.config import Target
-from ccrouter.cooldown import Cooldowns
+from ccrouter.config.model import Target
+from ccrouter.config.state import RouterState
+from ccrouter.dispatch.attempt import Prepared, RequestMeta, prepare, send
+from ccrouter.dispatch.cooldown import Cooldowns
+from ccrouter.dispatch.pipes import PassthroughPipe, Pipe, TranslatingPipe
 from ccrouter.errors import (
     AllModelsFailedError,
     Attempt,
@@ -30,14 +33,11 @@ from ccrouter.errors import (
     UpstreamError,
     as_upstream_error,
 )
-from ccrouter.pipes import PassthroughPipe, Pipe, TranslatingPipe
-from ccrouter.rules import Decision
-from ccrouter.state import RouterState
-from ccrouter.transformers.openai_response import to_anthropic_message
-from ccrouter.upstream import Prepared, RequestMeta, prepare, send
-from ccrouter.upstream_client import TransportError, UpstreamClient, UpstreamResponse
+from ccrouter.routing.rules import Decision
+from ccrouter.transformers.chat.response import to_anthropic_message
+from ccrouter.upstream.base import TransportError, UpstreamClient, UpstreamResponse
 
-log = logging.getLogger("ccrouter.dispatch")
+log = logging.getLogger("ccrouter.dispatch.fallback")
 T = TypeVar("T")
 
 

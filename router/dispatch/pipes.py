@@ -16,8 +16,8 @@ import orjson
 from ccrouter.errors import UpstreamError, error_event_data
 from ccrouter.sse import DataDecoder, SSEDecoder, encode_event, encode_events
 from ccrouter.transformers.base import Transformer
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 
 
 class Pipe(Protocol):

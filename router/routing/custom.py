@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccrouter.config import Config, Target
-from ccrouter.features import RouteRequest
-from ccrouter.rules import Decision
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.features import RouteRequest
+from ccrouter.routing.rules import Decision
 
-log = logging.getLogger("ccrouter.plugins")
+log = logging.getLogger("ccrouter.routing.custom")
 RouteFunction = Callable[[RouteRequest, Config], Any]
 
 

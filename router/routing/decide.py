@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ccrouter.features import RouteRequest, build_route_request, session_id_of
-from ccrouter.plugins import classify_custom
-from ccrouter.rules import Decision, classify_builtin, with_chain
-from ccrouter.state import RouterState
-from ccrouter.tokens import TokenCounter
+from ccrouter.config.state import RouterState
+from ccrouter.routing.custom import classify_custom
+from ccrouter.routing.features import RouteRequest, build_route_request, session_id_of
+from ccrouter.routing.rules import Decision, classify_builtin, with_chain
+from ccrouter.routing.tokens import TokenCounter
 from ccrouter.transformers.context import Recall
 
 

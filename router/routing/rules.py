@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from ccrouter.config import Config, Target
-from ccrouter.features import RouteRequest
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.features import RouteRequest
 
 SESSION_FOLLOW_UP_TOKENS = 20_000
 

@@ -36,7 +36,7 @@ __all__ = [
     "encoding_status",
 ]
 
-logger = logging.getLogger("ccrouter.tokens")
+logger = logging.getLogger("ccrouter.routing.tokens")
 
 TIKTOKEN_FILE_ENV = "CCROUTER_TIKTOKEN_FILE"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
@@ -172,7 +172,7 @@ class TokenCounter:
     """Counts Anthropic request bodies, caching each content block's count (LRU, bounded).
 
     Keys are the block text itself, or the orjson bytes of dict-valued pieces (tool inputs,
-    schemas). Given the request's ``Recall`` (``ccrouter.conversation``), the counts of the
+    schemas). Given the request's ``Recall`` (``ccrouter.routing.conversation``), the counts of the
     previous turn's equal leading messages, and of an equal system prompt and tool list, are
     reused without looking at a block: a ~10x cheaper path on every turn of a conversation.
     Not thread-safe: one counter per event loop.

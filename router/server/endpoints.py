@@ -17,12 +17,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ccrouter import __version__
-from ccrouter.cooldown import Cooldowns
+from ccrouter.config.state import StateHolder
+from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.errors import RouterError, to_anthropic_error
-from ccrouter.messages import check_auth, headers_of
-from ccrouter.state import StateHolder
-from ccrouter.tokens import TokenCounter, encoding_status
-from ccrouter.validate import check_messages_request, parse_json_body
+from ccrouter.routing.tokens import TokenCounter, encoding_status
+from ccrouter.server.messages import check_auth, headers_of
+from ccrouter.server.validate import check_messages_request, parse_json_body
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -16,18 +16,18 @@ from typing import Any
 
 import orjson
 
-from ccrouter.config import Config
-from ccrouter.conversation import Conversations
-from ccrouter.decide import decide
-from ccrouter.dispatch import Dispatcher, Outcome
+from ccrouter.config.model import Config
+from ccrouter.config.state import DecisionRecord, RouterState, StateHolder
+from ccrouter.dispatch.attempt import RequestMeta, user_hash_of
+from ccrouter.dispatch.fallback import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
-from ccrouter.features import strip_subagent_tag
 from ccrouter.log import log_request, request_log
-from ccrouter.rules import Decision
-from ccrouter.state import DecisionRecord, RouterState, StateHolder
-from ccrouter.tokens import TokenCounter
-from ccrouter.upstream import RequestMeta, user_hash_of
-from ccrouter.validate import check_messages_request, parse_json_body
+from ccrouter.routing.conversation import Conversations
+from ccrouter.routing.decide import decide
+from ccrouter.routing.features import strip_subagent_tag
+from ccrouter.routing.rules import Decision
+from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.validate import check_messages_request, parse_json_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -36,7 +36,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY = 64 * 1024 * 1024
 WATCH_AFTER_S = 0.05  # start watching for a client disconnect when an answer takes this long
-log = logging.getLogger("ccrouter.messages")
+log = logging.getLogger("ccrouter.server.messages")
 
 
 def headers_of(scope: Scope) -> dict[str, str]:

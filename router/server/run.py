@@ -13,7 +13,7 @@ from ccrouter.app import create_app
 from ccrouter.errors import ConfigError
 from ccrouter.log import request_log, setup_logging
 
-log = logging.getLogger("ccrouter.serve")
+log = logging.getLogger("ccrouter.server.run")
 
 
 def is_loopback(host: str) -> bool:

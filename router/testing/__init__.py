@@ -24,15 +24,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from ccrouter.config import Config, build_config
-from ccrouter.config_load import DEFAULT_CONFIG, interpolate, schema_problems
-from ccrouter.decide import classify as classify_state
+from ccrouter.config.load import DEFAULT_CONFIG, interpolate, schema_problems
+from ccrouter.config.model import Config, build_config
+from ccrouter.config.state import RouterState
 from ccrouter.errors import ConfigError
-from ccrouter.features import RouteRequest, build_route_request
-from ccrouter.plugins import CustomRouter, RouteFunction, load_router, router_from_function
-from ccrouter.rules import Decision, with_chain
-from ccrouter.state import RouterState
-from ccrouter.tokens import TokenCounter
+from ccrouter.routing.custom import CustomRouter, RouteFunction, load_router, router_from_function
+from ccrouter.routing.decide import classify as classify_state
+from ccrouter.routing.features import RouteRequest, build_route_request
+from ccrouter.routing.rules import Decision, with_chain
+from ccrouter.routing.tokens import TokenCounter
 
 __all__ = ["SESSION_ID", "classify", "make_config", "make_request", "route_with"]
 

@@ -201,7 +201,7 @@ def as_upstream_client(
         if proxy_url or os.environ.get("CCROUTER_UPSTREAM_CLIENT", "").lower() == "aiohttp":
             return AiohttpClient(proxy_url)
         # Imported here: http1_client imports TransportError and HeaderMap from this module.
-        from ccrouter.http1_client import Http1Client
+        from ccrouter.upstream.http1 import Http1Client
 
         return Http1Client()
     if isinstance(client, httpx.AsyncClient):

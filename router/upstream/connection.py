@@ -17,7 +17,7 @@ from typing import cast
 
 import httptools
 
-from ccrouter.upstream_client import FailureKind, TransportError
+from ccrouter.upstream.base import FailureKind, TransportError
 
 Key = tuple[str, str, int]  # (scheme, host, port): one pool per upstream origin
 

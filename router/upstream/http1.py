@@ -26,8 +26,8 @@ import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import NamedTuple
 
-from ccrouter.http1_connection import Connection, Key
-from ccrouter.upstream_client import HeaderMap, TransportError
+from ccrouter.upstream.base import HeaderMap, TransportError
+from ccrouter.upstream.connection import Connection, Key
 
 # Set by us (framing, and we decode only the encodings we ask for); a caller's copy is dropped.
 _MANAGED = frozenset(

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ccrouter.config import Target
-from ccrouter.plugins import load_router
-from ccrouter.rules import Decision
+from ccrouter.config.model import Target
+from ccrouter.routing.custom import load_router
+from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
 from tests.routing_support import EXAMPLES, every_view, needs_recording, plugin_log, recorded_views
 

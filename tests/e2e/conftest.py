@@ -203,7 +203,7 @@ def post_json(url: str, body: Any, timeout: float = 5.0) -> Any:
 
 @dataclass
 class FakeOpenRouter:
-    """Client for ``python -m ccrouter.fake_openrouter`` running in a subprocess."""
+    """Client for ``python -m ccrouter.testing.fake`` running in a subprocess."""
 
     url: str  # http://127.0.0.1:PORT
     process: subprocess.Popen[bytes]
@@ -236,7 +236,7 @@ class FakeOpenRouter:
 @pytest.fixture
 def fake_openrouter(tmp_path: Path) -> Iterator[FakeOpenRouter]:
     log = tmp_path / "fake-openrouter.log"
-    command = [sys.executable, "-m", "ccrouter.fake_openrouter", "--port", "0"]
+    command = [sys.executable, "-m", "ccrouter.testing.fake", "--port", "0"]
     process = spawn(command, log, clean_env(PYTHONUNBUFFERED="1"), tmp_path)
     try:
 

@@ -8,8 +8,8 @@ import httpx
 import orjson
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import base_config, user_message
 from tests.servers import serve_app
 

@@ -13,13 +13,13 @@ import httpx
 import pytest
 
 from ccrouter.app import CCRouterApp
-from ccrouter.config import Config, Target
+from ccrouter.config.model import Config, Target
 from ccrouter.errors import ConfigError
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.features import RouteRequest, build_route_request
-from ccrouter.rules import Decision
+from ccrouter.routing.features import RouteRequest, build_route_request
+from ccrouter.routing.rules import Decision
+from ccrouter.routing.tokens import TokenCounter
 from ccrouter.testing import SESSION_ID, classify, make_config, make_request, route_with
-from ccrouter.tokens import TokenCounter
+from ccrouter.testing.fake.app import FakeOpenRouter
 from tests.conftest import base_config
 from tests.routing_support import plugin_log
 

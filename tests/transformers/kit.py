@@ -19,12 +19,12 @@ import httpx
 import orjson
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.base import Transformer, UpstreamRequest
+from ccrouter.transformers.chat.response import to_anthropic_message
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_response import to_anthropic_message
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 from tests.conftest import base_config
 
 JSON = dict[str, Any]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from ccrouter.config.snapshot import build_state
 from ccrouter.errors import ConfigError
-from ccrouter.snapshot import build_state
 from ccrouter.transformers.base import Transformer, TransformerSpec
 from ccrouter.transformers.builtin import BUILTINS
 from ccrouter.transformers.registry import BrokenTransformer, TransformerRegistry

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
-from ccrouter.config import build_config
+from ccrouter.config.model import build_config
 from ccrouter.errors import PluginError
 from ccrouter.transformers.base import UpstreamRequest
 from ccrouter.transformers.context import TranslationContext

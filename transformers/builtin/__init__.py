@@ -7,20 +7,20 @@ docstring and in ``docs/transformers.md``.
 from __future__ import annotations
 
 from ccrouter.transformers.base import Transformer
-from ccrouter.transformers.t_cerebras import CerebrasTransformer
-from ccrouter.transformers.t_cleancache import CleanCacheTransformer
-from ccrouter.transformers.t_customparams import CustomParamsTransformer
-from ccrouter.transformers.t_deepseek import DeepSeekTransformer
-from ccrouter.transformers.t_enhancetool import EnhanceToolTransformer
-from ccrouter.transformers.t_gemini import GeminiTransformer
-from ccrouter.transformers.t_groq import GroqTransformer
-from ccrouter.transformers.t_maxcompletiontokens import MaxCompletionTokensTransformer
-from ccrouter.transformers.t_maxtoken import MaxTokenTransformer
-from ccrouter.transformers.t_openrouter import OpenRouterTransformer
-from ccrouter.transformers.t_reasoning import ReasoningTransformer
-from ccrouter.transformers.t_sampling import SamplingTransformer
-from ccrouter.transformers.t_streamoptions import StreamOptionsTransformer
-from ccrouter.transformers.t_tooluse import ToolUseTransformer
+from ccrouter.transformers.builtin.cerebras import CerebrasTransformer
+from ccrouter.transformers.builtin.cleancache import CleanCacheTransformer
+from ccrouter.transformers.builtin.customparams import CustomParamsTransformer
+from ccrouter.transformers.builtin.deepseek import DeepSeekTransformer
+from ccrouter.transformers.builtin.enhancetool import EnhanceToolTransformer
+from ccrouter.transformers.builtin.gemini import GeminiTransformer
+from ccrouter.transformers.builtin.groq import GroqTransformer
+from ccrouter.transformers.builtin.maxcompletiontokens import MaxCompletionTokensTransformer
+from ccrouter.transformers.builtin.maxtoken import MaxTokenTransformer
+from ccrouter.transformers.builtin.openrouter import OpenRouterTransformer
+from ccrouter.transformers.builtin.reasoning import ReasoningTransformer
+from ccrouter.transformers.builtin.sampling import SamplingTransformer
+from ccrouter.transformers.builtin.streamoptions import StreamOptionsTransformer
+from ccrouter.transformers.builtin.tooluse import ToolUseTransformer
 
 
 class AnthropicTransformer(Transformer):

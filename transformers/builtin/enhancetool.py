@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ccrouter.transformers.base import JSON, Transformer
+from ccrouter.transformers.chat.json_repair import repair_arguments
 from ccrouter.transformers.chunks import (
     OpenCall,
     chunk_with_delta,
@@ -24,7 +25,6 @@ from ccrouter.transformers.chunks import (
     request_state,
 )
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.json_repair import repair_arguments
 
 # Delta fields the core turns into blocks before tool calls: their arrival ends an open call.
 _BEFORE_TOOLS = ("content", "reasoning", "reasoning_content", "reasoning_details")

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.chat.json_repair import repair_object
 from ccrouter.transformers.chunks import (
     OpenCall,
     chunk_with_delta,
@@ -30,7 +31,6 @@ from ccrouter.transformers.chunks import (
     request_state,
 )
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.json_repair import repair_object
 
 EXIT_TOOL = "ExitTool"
 REMINDER = (

@@ -20,8 +20,8 @@ from typing import Any
 
 import orjson
 
+from ccrouter.transformers.chat.json_repair import repair_object
 from ccrouter.transformers.context import Event, TranslationContext
-from ccrouter.transformers.json_repair import repair_object
 
 ANTHROPIC_FORMAT = "anthropic-claude-v1"
 

@@ -20,8 +20,7 @@ from typing import Any
 import orjson
 
 from ccrouter.errors import InvalidRequestError
-from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.openai_content import (
+from ccrouter.transformers.chat.content import (
     JSON,
     Part,
     cache_mark,
@@ -32,8 +31,9 @@ from ccrouter.transformers.openai_content import (
     tool_result,
     user_parts,
 )
-from ccrouter.transformers.openai_reasoning import replay_reasoning
-from ccrouter.transformers.tool_names import upstream_tool_id, upstream_tool_name
+from ccrouter.transformers.chat.reasoning import replay_reasoning
+from ccrouter.transformers.chat.tool_names import upstream_tool_id, upstream_tool_name
+from ccrouter.transformers.context import TranslationContext
 
 INTERRUPTED = "[Tool call interrupted: no result was returned]"
 _THINKING = frozenset({"thinking", "redacted_thinking"})

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
+from ccrouter.transformers.chat.reasoning_codec import PREFIX, unpack
 from ccrouter.transformers.context import Family, TranslationContext
-from ccrouter.transformers.reasoning_codec import PREFIX, unpack
 
 JSON = dict[str, Any]
 

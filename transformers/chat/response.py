@@ -10,10 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ccrouter.errors import UpstreamError
+from ccrouter.transformers.chat.blocks import parse_tool_arguments
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
+from ccrouter.transformers.chat.vocab import (
+    anthropic_usage,
+    stop_reason,
+    upstream_error_from_object,
+)
 from ccrouter.transformers.context import Event, TranslationContext
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
-from ccrouter.transformers.stream_blocks import parse_tool_arguments
-from ccrouter.transformers.vocab import anthropic_usage, stop_reason, upstream_error_from_object
 
 
 def to_anthropic_message(resp: dict[str, Any], ctx: TranslationContext) -> dict[str, Any]:

@@ -26,9 +26,8 @@ import enum
 from typing import Any
 
 from ccrouter.errors import UpstreamError, error_event_data
-from ccrouter.transformers import reasoning_codec
-from ccrouter.transformers.context import Event, TranslationContext
-from ccrouter.transformers.stream_blocks import (
+from ccrouter.transformers.chat import reasoning_codec
+from ccrouter.transformers.chat.blocks import (
     ANTHROPIC_FORMAT,
     ClosedCalls,
     ReasoningSegment,
@@ -36,9 +35,14 @@ from ccrouter.transformers.stream_blocks import (
     message_start,
     read_fragment,
 )
-from ccrouter.transformers.think_tags import Segment, ThinkTagSplitter
-from ccrouter.transformers.tool_names import client_tool_id
-from ccrouter.transformers.vocab import anthropic_usage, stop_reason, upstream_error_from_object
+from ccrouter.transformers.chat.think_tags import Segment, ThinkTagSplitter
+from ccrouter.transformers.chat.tool_names import client_tool_id
+from ccrouter.transformers.chat.vocab import (
+    anthropic_usage,
+    stop_reason,
+    upstream_error_from_object,
+)
+from ccrouter.transformers.context import Event, TranslationContext
 
 
 class StreamStateError(RuntimeError):

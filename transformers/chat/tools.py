@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ccrouter.transformers.chat.tool_names import upstream_tool_name
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.tool_names import upstream_tool_name
 
 JSON = dict[str, Any]
 

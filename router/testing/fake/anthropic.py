@@ -13,9 +13,16 @@ from typing import Any
 import orjson
 
 from ccrouter.errors import error_type_for_status
-from ccrouter.fake_render import KEEPALIVE, Context, StreamParts, call_ids, pieces_of, usage_for
-from ccrouter.fake_script import HttpError, MidStreamError, Stream, ToolCalls, Usage
 from ccrouter.sse import encode_event
+from ccrouter.testing.fake.render import (
+    KEEPALIVE,
+    Context,
+    StreamParts,
+    call_ids,
+    pieces_of,
+    usage_for,
+)
+from ccrouter.testing.fake.script import HttpError, MidStreamError, Stream, ToolCalls, Usage
 
 Event = tuple[str, dict[str, Any]]
 

@@ -7,7 +7,7 @@
 
 Routes, each under ``/api/v1``, ``/v1`` and bare: ``POST /chat/completions``, ``POST /messages``
 (the Anthropic skin), ``POST /messages/count_tokens``, ``GET /models``. Control routes for a fake
-in another process (``python -m ccrouter.fake_openrouter``): ``POST /_fake/script``
+in another process (``python -m ccrouter.testing.fake``): ``POST /_fake/script``
 ``{"model", "responses"}``, ``POST /_fake/rule`` ``{"when", "response"}``, ``POST /_fake/default``
 ``{"response"}``, ``GET /_fake/requests``, ``GET /_fake/stats``, ``POST /_fake/reset``.
 
@@ -30,11 +30,11 @@ import httpx
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ccrouter.fake_anthropic import ANTHROPIC
-from ccrouter.fake_chat import CHAT
-from ccrouter.fake_render import Context, Dialect, Reply, json_reply, render
-from ccrouter.fake_script import Predicate, RecordedRequest, Responder, Script
-from ccrouter.fake_server import abort_connection, run_process, serve_in_loop
+from ccrouter.testing.fake.anthropic import ANTHROPIC
+from ccrouter.testing.fake.chat import CHAT
+from ccrouter.testing.fake.render import Context, Dialect, Reply, json_reply, render
+from ccrouter.testing.fake.script import Predicate, RecordedRequest, Responder, Script
+from ccrouter.testing.fake.server import abort_connection, run_process, serve_in_loop
 
 _TOOLS = ["tools", "tool_choice", "max_tokens", "temperature", "stop"]
 _REASONING = [*_TOOLS, "reasoning", "include_reasoning"]
@@ -383,7 +383,7 @@ def _count_tokens(request: RecordedRequest) -> Reply:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m ccrouter.fake_openrouter", description=__doc__.splitlines()[0]
+        prog="python -m ccrouter.testing.fake", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")

@@ -13,7 +13,8 @@ from typing import Any, assert_never
 
 import orjson
 
-from ccrouter.fake_render import (
+from ccrouter.sse import encode_data
+from ccrouter.testing.fake.render import (
     KEEPALIVE,
     Context,
     StreamParts,
@@ -21,8 +22,7 @@ from ccrouter.fake_render import (
     pieces_of,
     usage_for,
 )
-from ccrouter.fake_script import HttpError, MidStreamError, Stream, ToolCalls, Usage
-from ccrouter.sse import encode_data
+from ccrouter.testing.fake.script import HttpError, MidStreamError, Stream, ToolCalls, Usage
 
 DONE = encode_data("[DONE]")
 

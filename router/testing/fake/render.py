@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, assert_never
 
 import orjson
 
-from ccrouter.fake_script import (
+from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
     HttpError,

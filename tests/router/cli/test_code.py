@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from ccrouter.cli_code import claude_env, find_claude, settings_overrides
-from ccrouter.cli_common import CLIError
-from tests.router.cli_support import (
+from ccrouter.cli.code import claude_env, find_claude, settings_overrides
+from ccrouter.cli.common import CLIError
+from tests.router.cli.support import (
     CLI,
     Service,
     alive,

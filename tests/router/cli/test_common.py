@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.cli_common import (
+from ccrouter.cli.common import (
     ServiceHTTPError,
     ServiceRecord,
     apikey_for,
@@ -27,7 +27,7 @@ from ccrouter.cli_common import (
     read_record,
     write_record,
 )
-from tests.router.cli_support import free_port
+from tests.router.cli.support import free_port
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.cli import main
-from tests.router.cli_support import free_port, write_config
+from ccrouter.cli.main import main
+from tests.router.cli.support import free_port, write_config
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ccrouter.cli import main
-from ccrouter.cli_common import CLIError
-from ccrouter.cli_explain import read_request
-from tests.router.cli_support import free_port, write_config
+from ccrouter.cli.common import CLIError
+from ccrouter.cli.explain import read_request
+from ccrouter.cli.main import main
+from tests.router.cli.support import free_port, write_config
 
 FIXTURES = Path("/work/shared/fixtures/claude-code")
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures absent")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ccrouter import __version__
-from ccrouter.cli import build_parser, config_path_from, main
-from ccrouter.cli_common import CLIError
+from ccrouter.cli.common import CLIError
+from ccrouter.cli.main import build_parser, config_path_from, main
 from ccrouter.errors import ConfigError, ConfigProblem
-from tests.router.cli_support import cli_env, free_port, run_cli, write_config
+from tests.router.cli.support import cli_env, free_port, run_cli, write_config
 
 COMMANDS = [
     ["code"],

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.cli import main
-from ccrouter.cli_common import CLIError
-from ccrouter.cli_model import interactive, set_route
-from ccrouter.config import Target, load_config
-from ccrouter.jsonc import loads
-from tests.router.cli_support import free_port, write_config
+from ccrouter.cli.common import CLIError
+from ccrouter.cli.main import main
+from ccrouter.cli.model import interactive, set_route
+from ccrouter.config.jsonc import loads
+from ccrouter.config.model import Target, load_config
+from tests.router.cli.support import free_port, write_config
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccrouter.cli_secrets import is_secret_key, mask_tree, redact, secret_leaves, secret_values
+from ccrouter.cli.secrets import is_secret_key, mask_tree, redact, secret_leaves, secret_values
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.cli_common import get_json
-from ccrouter.cli_service import last_error
-from tests.router.cli_support import (
+from ccrouter.cli.common import get_json
+from ccrouter.cli.service import last_error
+from tests.router.cli.support import (
     Service,
     alive,
     cli_env,

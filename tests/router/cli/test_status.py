@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from ccrouter.cli_common import Service, ServiceRecord
-from ccrouter.cli_status import decision_line, status_lines
+from ccrouter.cli.common import Service, ServiceRecord
+from ccrouter.cli.status import decision_line, status_lines
 
 RECORD = ServiceRecord(pid=77, host="127.0.0.1", port=3456, config="/c.json", log="/l.log")
 HEALTH = {

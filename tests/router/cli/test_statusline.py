@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.cli_statusline import read_status_input, render
-from tests.router.cli_support import (
+from ccrouter.cli.statusline import read_status_input, render
+from tests.router.cli.support import (
     Service,
     cli_env,
     free_port,

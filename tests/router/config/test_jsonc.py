@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-import ccrouter.jsonc as jsonc
-from ccrouter.jsonc import JSONCError, delete_value, loads, set_value
+import ccrouter.config.jsonc as jsonc
+from ccrouter.config.jsonc import JSONCError, delete_value, loads, set_value
 
 CONFIG = """\
 {

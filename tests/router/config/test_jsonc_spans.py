@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ccrouter.jsonc_spans import JSONCError, Node, parse
+from ccrouter.config.jsonc_spans import JSONCError, Node, parse
 
 PLAIN_JSON = [
     '{"a": 1, "b": [true, false, null], "c": {"d": "e"}}',

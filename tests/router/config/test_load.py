@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.config_load import (
+from ccrouter.config.load import (
     DEFAULT_CONFIG,
     interpolate,
     read_raw,

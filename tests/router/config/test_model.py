@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.config import Target, build_config, load_config, provider_url
+from ccrouter.config.model import Target, build_config, load_config, provider_url
 from ccrouter.errors import ConfigError
 
 
@@ -110,7 +110,7 @@ def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     raw = {
         "Providers": [{"name": "p", "api_base_url": "https://x.test/v1", "api_key": "$NOPE_KEY"}]
     }
-    from ccrouter.config_load import interpolate
+    from ccrouter.config.load import interpolate
 
     config = build_config(interpolate(raw), None)
     assert config.providers["p"].missing_key == "set the NOPE_KEY environment variable"

@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from ccrouter.app import CCRouterApp, create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import base_config, user_message
 from tests.servers import serve_app
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ccrouter.config.snapshot import build_state, watched_paths
 from ccrouter.errors import ConfigError
-from ccrouter.snapshot import build_state, watched_paths
 
 
 def test_unknown_transformer_is_a_config_error_naming_provider_model_and_known(

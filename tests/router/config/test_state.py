@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ccrouter.snapshot import build_state
-from ccrouter.state import DecisionRecord, SessionMemory, StateHolder
+from ccrouter.config.snapshot import build_state
+from ccrouter.config.state import DecisionRecord, SessionMemory, StateHolder
 
 
 def test_swap_and_failed_reload() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ccrouter.config import Target, build_config
-from ccrouter.config_load import interpolate
+from ccrouter.config.load import interpolate
+from ccrouter.config.model import Target, build_config
+from ccrouter.dispatch.attempt import RequestMeta, prepare, retry_after_of, user_hash_of
 from ccrouter.errors import AuthenticationError, InvalidRequestError
-from ccrouter.upstream import RequestMeta, prepare, retry_after_of, user_hash_of
 
 BODY: dict[str, Any] = {
     "model": "claude-opus-5-5",

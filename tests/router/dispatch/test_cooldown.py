@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccrouter.cooldown import Cooldowns
+from ccrouter.dispatch.cooldown import Cooldowns
 
 
 def test_cooldown_after_repeated_failures_and_recovery() -> None:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from ccrouter.app import CCRouterApp
-from ccrouter.cooldown import Cooldowns
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import BadJSON, Cut, HttpError, MidStreamError, Refuse, Text
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.dispatch.cooldown import Cooldowns
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import BadJSON, Cut, HttpError, MidStreamError, Refuse, Text
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import base_config, user_message
 
 # Chunks spaced out, so content really reaches the client before the fault (one network read
@@ -265,7 +265,7 @@ async def test_status_shows_the_models_tried(chain_app: CCRouterApp, fake: FakeO
 async def test_one_log_line_names_route_model_fallbacks_reason_timing_and_cost(
     chain_app: CCRouterApp, fake: FakeOpenRouter, stream: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ccrouter.fake_script import Usage
+    from ccrouter.testing.fake.script import Usage
 
     fake.script("model-a", HttpError(429, "rate limited"))
     fake.script(

@@ -12,9 +12,16 @@ import orjson
 import pytest
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import BadJSON, Cut, HttpError, MidStreamError, RecordedRequest, Text
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import (
+    BadJSON,
+    Cut,
+    HttpError,
+    MidStreamError,
+    RecordedRequest,
+    Text,
+)
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import base_config, user_message
 from tests.servers import serve_app
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ccrouter.dispatch.pipes import PassthroughPipe, TranslatingPipe
 from ccrouter.errors import UpstreamError
-from ccrouter.pipes import PassthroughPipe, TranslatingPipe
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.context import TranslationContext
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from ccrouter.conversation import Conversations
+from ccrouter.routing.conversation import Conversations
 
 
 def user(text: str) -> dict[str, Any]:

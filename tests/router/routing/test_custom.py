@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from ccrouter.app import CCRouterApp
-from ccrouter.config import Target
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.plugins import discover, load_routers
-from ccrouter.rules import Decision
+from ccrouter.config.model import Target
+from ccrouter.routing.custom import discover, load_routers
+from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
+from ccrouter.testing.fake.app import FakeOpenRouter
 from tests.conftest import user_message
 from tests.routing_support import EXAMPLES, every_view, plugin_log
 
@@ -131,9 +131,7 @@ async def test_a_garbage_return_is_skipped_and_logged(
 async def test_a_decision_the_server_cannot_use_is_skipped(
     routers_app: Callable[..., CCRouterApp], fake: FakeOpenRouter, value: str
 ) -> None:
-    source = (
-        f"from ccrouter.rules import Decision\ndef route(request, config):\n    return {value}\n"
-    )
+    source = f"from ccrouter.routing.rules import Decision\ndef route(request, config):\n    return {value}\n"
     app = routers_app({"bad.py": source})
     with plugin_log() as lines:
         response = await send(app)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccrouter.decide import decide
-from ccrouter.snapshot import build_state
-from ccrouter.tokens import TokenCounter
+from ccrouter.config.snapshot import build_state
+from ccrouter.routing.decide import decide
+from ccrouter.routing.tokens import TokenCounter
 
 
 async def test_decide_counts_builds_and_classifies(tmp_path: Path) -> None:

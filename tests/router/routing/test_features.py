@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ccrouter.features import (
+from ccrouter.routing.features import (
     RouteRequest,
     build_route_request,
     session_id_of,
@@ -223,7 +223,7 @@ def test_missing_or_odd_fields_give_empty_values() -> None:
 
 
 def test_last_user_text_is_what_the_user_typed_not_claude_codes_reminders() -> None:
-    from ccrouter.features import build_route_request
+    from ccrouter.routing.features import build_route_request
 
     body = {
         "model": "m",

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from ccrouter.config import Config, Target
-from ccrouter.features import RouteRequest
-from ccrouter.rules import Decision, classify_builtin, with_chain
+from ccrouter.config.model import Config, Target
+from ccrouter.routing.features import RouteRequest
+from ccrouter.routing.rules import Decision, classify_builtin, with_chain
 from ccrouter.testing import make_config, make_request
 from tests.routing_support import recorded_views
 

@@ -13,9 +13,9 @@ import tiktoken
 import tiktoken.load
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
-from ccrouter import tokens
-from ccrouter.conversation import Conversations
-from ccrouter.tokens import (
+from ccrouter.routing import tokens
+from ccrouter.routing.conversation import Conversations
+from ccrouter.routing.tokens import (
     IMAGE_TOKENS,
     MESSAGE_OVERHEAD,
     TIKTOKEN_FILE_ENV,
@@ -50,7 +50,11 @@ def block_network(*args: object, **kwargs: object) -> NoReturn:
 
 
 def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "ccrouter.tokens" and r.levelname == "WARNING"]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "ccrouter.routing.tokens" and r.levelname == "WARNING"
+    ]
 
 
 # -- the encoding --------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ import httpx
 import orjson
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import recorded_requests, user_message
 
 
@@ -149,7 +149,7 @@ async def test_unknown_fields_and_block_types_are_accepted(client: httpx.AsyncCl
 async def test_upstream_error_comes_back_in_anthropic_shape(
     client: httpx.AsyncClient, fake: FakeOpenRouter
 ) -> None:
-    from ccrouter.fake_script import HttpError
+    from ccrouter.testing.fake.script import HttpError
 
     fake.script("model-default", HttpError(400, "bad things in your request"))
     response = await client.post("/v1/messages", json=user_message())

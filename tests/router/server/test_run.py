@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ccrouter.errors import ConfigError
-from ccrouter.serve import is_loopback, serve
+from ccrouter.server.run import is_loopback, serve
 
 
 @pytest.mark.parametrize(

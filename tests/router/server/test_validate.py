@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ccrouter.errors import InvalidRequestError
-from ccrouter.validate import check_messages_request, parse_json_body
+from ccrouter.server.validate import check_messages_request, parse_json_body
 
 
 def test_unknown_fields_and_system_role_messages_are_fine() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ccrouter.sse import encode_events
-from ccrouter.streamcheck import StreamViolation, assert_valid_anthropic_stream
+from ccrouter.testing.streamcheck import StreamViolation, assert_valid_anthropic_stream
 
 USAGE = {"input_tokens": 5, "output_tokens": 1}
 

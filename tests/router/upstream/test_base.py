@@ -9,16 +9,16 @@ import httpx
 import orjson
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import HttpError, Text
-from ccrouter.http1_client import Http1Client
-from ccrouter.upstream_client import (
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import HttpError, Text
+from ccrouter.upstream.base import (
     AiohttpClient,
     HttpxClient,
     TransportError,
     UpstreamClient,
     as_upstream_client,
 )
+from ccrouter.upstream.http1 import Http1Client
 
 BODY = orjson.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True})
 HEADERS = {"content-type": "application/json", "authorization": "Bearer k"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ccrouter.http1_connection import HIGH_WATER, Connection
+from ccrouter.upstream.connection import HIGH_WATER, Connection
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Id: 7\r\n\r\nhello"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import uvloop
 
-from ccrouter.http1_client import Http1Client, Http1Response
-from ccrouter.http1_connection import HIGH_WATER
-from ccrouter.upstream_client import TransportError
+from ccrouter.upstream.base import TransportError
+from ccrouter.upstream.connection import HIGH_WATER
+from ccrouter.upstream.http1 import Http1Client, Http1Response
 from tests.raw_http import RawConn, chunked, keep_answering, raw_server, response
 
 BODY = b'{"model":"m","stream":true}'

@@ -3,8 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_cerebras import CerebrasTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.cerebras import CerebrasTransformer
 from tests.transformers.kit import (
     chunk,
     completion,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_cleancache import CleanCacheTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.cleancache import CleanCacheTransformer
 from tests.conftest import base_config
 from tests.transformers.kit import chunk, completion, ctx, messages_body, post, request
 

@@ -8,8 +8,8 @@ import httpx
 import orjson
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_deepseek import DeepSeekTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.deepseek import DeepSeekTransformer
 from tests.transformers.kit import (
     call,
     chunk,

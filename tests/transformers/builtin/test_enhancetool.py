@@ -5,10 +5,10 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import ToolCall, ToolCalls
-from ccrouter.streamcheck import assert_valid_anthropic_stream
-from ccrouter.transformers.t_enhancetool import EnhanceToolTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import ToolCall, ToolCalls
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
+from ccrouter.transformers.builtin.enhancetool import EnhanceToolTransformer
 from tests.transformers.kit import (
     call,
     chunk,

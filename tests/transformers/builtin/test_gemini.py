@@ -10,10 +10,10 @@ import orjson
 import pytest
 
 from ccrouter.app import create_app
-from ccrouter.config import provider_url
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import ToolCall, ToolCalls
-from ccrouter.transformers.t_gemini import GeminiTransformer, openai_compatible_url
+from ccrouter.config.model import provider_url
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import ToolCall, ToolCalls
+from ccrouter.transformers.builtin.gemini import GeminiTransformer, openai_compatible_url
 from tests.conftest import FIXTURES
 from tests.transformers.kit import (
     GEMINI_KEYWORDS,

@@ -4,8 +4,8 @@ from typing import Any
 
 import orjson
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_groq import GroqTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.groq import GroqTransformer
 from tests.transformers.kit import (
     any_path_app,
     call,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_maxcompletiontokens import MaxCompletionTokensTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.maxcompletiontokens import MaxCompletionTokensTransformer
 from tests.transformers.kit import (
     chunk,
     completion,

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_maxtoken import MaxTokenTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.maxtoken import MaxTokenTransformer
 from tests.transformers.kit import (
     chunk,
     completion,

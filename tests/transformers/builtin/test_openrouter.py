@@ -3,9 +3,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text
-from ccrouter.transformers.t_openrouter import REFERER, OpenRouterTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text
+from ccrouter.transformers.builtin.openrouter import REFERER, OpenRouterTransformer
 from tests.conftest import base_config
 from tests.transformers.kit import chunk, completion, ctx, messages_body, post, request, stream_text
 

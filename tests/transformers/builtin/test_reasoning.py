@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_reasoning import ReasoningTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.reasoning import ReasoningTransformer
 from tests.transformers.kit import (
     chunk,
     completion,

@@ -3,8 +3,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.transformers.t_sampling import SamplingTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.transformers.builtin.sampling import SamplingTransformer
 from tests.transformers.kit import (
     chunk,
     completion,

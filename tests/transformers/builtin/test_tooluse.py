@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import ToolCall, ToolCalls
-from ccrouter.streamcheck import assert_valid_anthropic_stream
-from ccrouter.transformers.t_tooluse import EXIT_TOOL, REMINDER, ToolUseTransformer
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import ToolCall, ToolCalls
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
+from ccrouter.transformers.builtin.tooluse import EXIT_TOOL, REMINDER, ToolUseTransformer
 from tests.transformers.kit import (
     call,
     chunk,

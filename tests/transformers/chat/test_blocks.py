@@ -8,8 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.stream_blocks import (
+from ccrouter.transformers.chat.blocks import (
     ArgumentStream,
     ClosedCalls,
     ReasoningSegment,
@@ -18,6 +17,7 @@ from ccrouter.transformers.stream_blocks import (
     parse_tool_arguments,
     read_fragment,
 )
+from ccrouter.transformers.context import TranslationContext
 
 
 def stream_all(fragments: list[str]) -> tuple[str, str]:

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.openai_content import (
+from ccrouter.transformers.chat.content import (
     collapse,
     document_parts,
     image_part,
@@ -13,6 +12,7 @@ from ccrouter.transformers.openai_content import (
     tool_result,
     user_parts,
 )
+from ccrouter.transformers.context import TranslationContext
 
 EPHEMERAL = {"type": "ephemeral"}
 

@@ -5,7 +5,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.transformers.json_repair import repair_arguments, repair_object
+from ccrouter.transformers.chat.json_repair import repair_arguments, repair_object
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,14 @@ from typing import Any
 import pytest
 
 from ccrouter.errors import InvalidRequestError
-from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_messages import (
+from ccrouter.transformers.chat.messages import (
     INTERRUPTED,
     system_message,
     translate_messages,
 )
-from ccrouter.transformers.reasoning_codec import pack
-from ccrouter.transformers.tool_names import client_tool_id, upstream_tool_name
+from ccrouter.transformers.chat.reasoning_codec import pack
+from ccrouter.transformers.chat.tool_names import client_tool_id, upstream_tool_name
+from ccrouter.transformers.context import Dialect, TranslationContext
 
 EPHEMERAL = {"type": "ephemeral"}
 CLAUDE = "anthropic/claude-sonnet-4.5"

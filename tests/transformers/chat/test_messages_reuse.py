@@ -15,11 +15,11 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.conversation import Conversations
-from ccrouter.transformers import openai_messages
+from ccrouter.routing.conversation import Conversations
+from ccrouter.transformers.chat import messages as openai_messages
+from ccrouter.transformers.chat.messages import translate_messages
+from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Recall, TranslationContext
-from ccrouter.transformers.openai_messages import translate_messages
-from ccrouter.transformers.openai_request import to_openai_request
 from tests.conftest import FIXTURES, recorded_requests
 
 JSON = dict[str, Any]

@@ -4,15 +4,15 @@ from typing import Any
 
 import pytest
 
-from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_reasoning import (
+from ccrouter.transformers.chat.reasoning import (
     anthropic_budget,
     effort_for_budget,
     reasoning_params,
     replay_reasoning,
     tool_turn_lacks_thinking,
 )
-from ccrouter.transformers.reasoning_codec import pack
+from ccrouter.transformers.chat.reasoning_codec import pack
+from ccrouter.transformers.context import Dialect, TranslationContext
 
 CLAUDE = "anthropic/claude-sonnet-4.5"
 DEEPSEEK = "deepseek/deepseek-chat"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ccrouter.transformers.reasoning_codec import pack, unpack
+from ccrouter.transformers.chat.reasoning_codec import pack, unpack
 
 DETAILS = [
     {"type": "reasoning.encrypted", "data": "opaque", "format": "google-gemini-v1", "index": 0}

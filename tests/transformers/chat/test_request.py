@@ -5,9 +5,9 @@ from typing import Any
 
 import orjson
 
+from ccrouter.transformers.chat.reasoning_codec import pack
+from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_request import to_openai_request
-from ccrouter.transformers.reasoning_codec import pack
 
 CLAUDE = "anthropic/claude-sonnet-4.5"
 DEEPSEEK = "deepseek/deepseek-chat"

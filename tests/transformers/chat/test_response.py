@@ -9,10 +9,11 @@ import orjson
 import pytest
 
 from ccrouter.errors import UpstreamError
-from ccrouter.transformers import openai_response, reasoning_codec
+from ccrouter.transformers.chat import reasoning_codec
+from ccrouter.transformers.chat import response as openai_response
+from ccrouter.transformers.chat.response import to_anthropic_message
+from ccrouter.transformers.chat.tool_names import upstream_tool_id
 from ccrouter.transformers.context import TranslationContext
-from ccrouter.transformers.openai_response import to_anthropic_message
-from ccrouter.transformers.tool_names import upstream_tool_id
 from tests.transformers.sse_replay import sdk_create
 
 

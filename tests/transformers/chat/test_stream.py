@@ -10,11 +10,11 @@ import pytest
 from anthropic.types import Message
 
 from ccrouter.errors import UpstreamError
-from ccrouter.streamcheck import assert_valid_anthropic_stream
-from ccrouter.transformers import reasoning_codec
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
+from ccrouter.transformers.chat import reasoning_codec
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator, StreamStateError
+from ccrouter.transformers.chat.tool_names import upstream_tool_id
 from ccrouter.transformers.context import Event, TranslationContext
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator, StreamStateError
-from ccrouter.transformers.tool_names import upstream_tool_id
 from tests.transformers.sse_replay import (
     FIXTURES,
     SIZES,

@@ -8,14 +8,14 @@ from typing import Any
 import anthropic
 import pytest
 
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text, ToolCall, ToolCalls
-from ccrouter.streamcheck import assert_valid_anthropic_stream
-from ccrouter.transformers import reasoning_codec
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text, ToolCall, ToolCalls
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
+from ccrouter.transformers.chat import reasoning_codec
+from ccrouter.transformers.chat.request import to_openai_request
+from ccrouter.transformers.chat.response import to_anthropic_message
+from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import Dialect, Event, TranslationContext
-from ccrouter.transformers.openai_request import to_openai_request
-from ccrouter.transformers.openai_response import to_anthropic_message
-from ccrouter.transformers.openai_stream import OpenAIStreamTranslator
 from tests.transformers.kit import call, chunk, completion, ctx, fold, usage_chunk
 from tests.transformers.sse_replay import sdk_create, sdk_final_message, shape
 

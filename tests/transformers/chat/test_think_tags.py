@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccrouter.transformers.think_tags import Segment, ThinkTagSplitter
+from ccrouter.transformers.chat.think_tags import Segment, ThinkTagSplitter
 
 
 def split(pieces: list[str]) -> list[Segment]:

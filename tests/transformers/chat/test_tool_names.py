@@ -6,7 +6,11 @@ import re
 
 import pytest
 
-from ccrouter.transformers.tool_names import client_tool_id, upstream_tool_id, upstream_tool_name
+from ccrouter.transformers.chat.tool_names import (
+    client_tool_id,
+    upstream_tool_id,
+    upstream_tool_name,
+)
 
 VALID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_tools import (
+from ccrouter.transformers.chat.tool_names import upstream_tool_name
+from ccrouter.transformers.chat.tools import (
     parameters_schema,
     translate_tool_choice,
     translate_tools,
 )
-from ccrouter.transformers.tool_names import upstream_tool_name
+from ccrouter.transformers.context import Dialect, TranslationContext
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

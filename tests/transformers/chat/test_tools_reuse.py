@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 
-from ccrouter.conversation import Conversations
+from ccrouter.routing.conversation import Conversations
+from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Recall, TranslationContext
-from ccrouter.transformers.openai_request import to_openai_request
 
 JSON = dict[str, Any]
 LONG_NAME = "mcp__a_very_long_server_name_for_testing__" + "x" * 40  # renamed upstream

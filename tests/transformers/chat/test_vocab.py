@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ccrouter.errors import to_anthropic_error
-from ccrouter.transformers.vocab import (
+from ccrouter.transformers.chat.vocab import (
     anthropic_usage,
     stop_reason,
     upstream_error_from_body,

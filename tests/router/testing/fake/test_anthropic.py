@@ -3,9 +3,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from ccrouter.fake_anthropic import ANTHROPIC
-from ccrouter.fake_render import KEEPALIVE, Context, render
-from ccrouter.fake_script import (
+from ccrouter.testing.fake.anthropic import ANTHROPIC
+from ccrouter.testing.fake.render import KEEPALIVE, Context, render
+from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
     HttpError,
@@ -16,7 +16,7 @@ from ccrouter.fake_script import (
     ToolCalls,
     Usage,
 )
-from ccrouter.streamcheck import assert_valid_anthropic_stream, parse_sse_bytes
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream, parse_sse_bytes
 
 CTX = Context("anthropic/claude-sonnet-4.5", prompt_tokens=40, created=1700000000, token="abc")
 

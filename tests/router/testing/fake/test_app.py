@@ -15,8 +15,9 @@ import httpx
 import orjson
 import pytest
 
-from ccrouter.fake_openrouter import DEFAULT_MODELS, FakeOpenRouter
-from ccrouter.fake_script import (
+from ccrouter.sse import ServerSentEvent, SSEDecoder
+from ccrouter.testing.fake.app import DEFAULT_MODELS, FakeOpenRouter
+from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
     HttpError,
@@ -27,8 +28,7 @@ from ccrouter.fake_script import (
     ToolCalls,
     spec_to_json,
 )
-from ccrouter.sse import ServerSentEvent, SSEDecoder
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 
 
 @dataclass
@@ -416,7 +416,7 @@ async def test_runs_as_a_process(tmp_path: Path, stop_signal: signal.Signals) ->
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "ccrouter.fake_openrouter",
+        "ccrouter.testing.fake",
         "--port",
         "0",
         "--script",

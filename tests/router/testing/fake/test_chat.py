@@ -5,9 +5,10 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.fake_chat import CHAT, ChunkEncoder
-from ccrouter.fake_render import Context, render
-from ccrouter.fake_script import (
+from ccrouter.sse import ServerSentEvent, SSEDecoder, encode_data
+from ccrouter.testing.fake.chat import CHAT, ChunkEncoder
+from ccrouter.testing.fake.render import Context, render
+from ccrouter.testing.fake.script import (
     TOOL_CALL_VARIANTS,
     HttpError,
     MidStreamError,
@@ -17,7 +18,6 @@ from ccrouter.fake_script import (
     ToolCalls,
     Usage,
 )
-from ccrouter.sse import ServerSentEvent, SSEDecoder, encode_data
 
 CTX = Context("vendor/model", prompt_tokens=40, created=1700000000, token="abc")
 

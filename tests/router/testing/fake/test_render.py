@@ -3,9 +3,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from ccrouter.fake_chat import CHAT, DONE
-from ccrouter.fake_render import KEEPALIVE, Context, render, usage_for
-from ccrouter.fake_script import (
+from ccrouter.testing.fake.chat import CHAT, DONE
+from ccrouter.testing.fake.render import KEEPALIVE, Context, render, usage_for
+from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
     HttpError,

@@ -5,7 +5,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.fake_script import (
+from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
     HttpError,

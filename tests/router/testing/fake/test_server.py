@@ -6,7 +6,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from ccrouter.fake_server import abort_connection, bind_socket, serve_in_loop
+from ccrouter.testing.fake.server import abort_connection, bind_socket, serve_in_loop
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:

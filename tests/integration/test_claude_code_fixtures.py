@@ -13,8 +13,8 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
+from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Dialect, TranslationContext
-from ccrouter.transformers.openai_request import to_openai_request
 
 FIXTURES = Path("/work/shared/fixtures/claude-code")
 SCHEMA_PATH = Path(__file__).parents[1] / "fixtures" / "openrouter_chat_request.schema.json"

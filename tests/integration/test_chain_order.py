@@ -9,15 +9,15 @@ from typing import Any
 import orjson
 import pytest
 
-from ccrouter.config import build_config
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text
-from ccrouter.pipes import TranslatingPipe
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.config.model import build_config
+from ccrouter.dispatch.pipes import TranslatingPipe
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.base import JSON, Transformer, TransformerSpec, UpstreamRequest
+from ccrouter.transformers.builtin.openrouter import OpenRouterTransformer
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.registry import TransformerRegistry
-from ccrouter.transformers.t_openrouter import OpenRouterTransformer
 from tests.conftest import base_config
 from tests.transformers.kit import (
     chunk,

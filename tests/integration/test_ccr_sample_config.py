@@ -16,11 +16,11 @@ import orjson
 import pytest
 
 from ccrouter.app import create_app
-from ccrouter.config import load_config
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text, ToolCall, ToolCalls
-from ccrouter.snapshot import build_state
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.config.model import load_config
+from ccrouter.config.snapshot import build_state
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text, ToolCall, ToolCalls
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.transformers.kit import GEMINI_KEYWORDS, AnyPathTransport, keywords
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "ccr_sample_config.json5"

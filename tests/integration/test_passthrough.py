@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text, ToolCall, ToolCalls
-from ccrouter.streamcheck import assert_valid_anthropic_stream
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text, ToolCall, ToolCalls
+from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import FIXTURES
 from tests.transformers.kit import provider_config
 

@@ -13,8 +13,8 @@ import orjson
 import pytest
 
 from ccrouter.app import create_app
-from ccrouter.fake_openrouter import FakeOpenRouter
-from ccrouter.fake_script import Text
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.script import Text
 from tests.transformers.kit import (
     chunk,
     messages_body,
