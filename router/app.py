@@ -25,7 +25,8 @@ from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.dispatch.fallback import Dispatcher
 from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.endpoints import build_api
-from ccrouter.server.messages import MessagesEndpoint, Receive, Scope, Send
+from ccrouter.server.messages import MessagesEndpoint
+from ccrouter.types import Receive, Scope, Send
 from ccrouter.upstream.base import UpstreamClient, as_upstream_client
 
 log = logging.getLogger("ccrouter.app")

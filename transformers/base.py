@@ -16,11 +16,10 @@ Every hook is optional: the base class is the identity. Hooks receive the per-re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ccrouter.transformers.context import TranslationContext
-
-JSON = dict[str, Any]
+from ccrouter.types import JSON as JSON  # re-exported: user transformers import it from here
 
 
 @dataclass

@@ -18,8 +18,8 @@ import orjson
 
 from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
-JSON = dict[str, Any]
 T = TypeVar("T")
 
 

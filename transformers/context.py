@@ -18,7 +18,6 @@ Family = Literal["anthropic", "google", "openai", "deepseek", "xai", "other"]
 # "openrouter": OpenRouter's chat-completions dialect (reasoning object, reasoning_details replay,
 # server tools). "openai": a plain OpenAI-compatible server (reasoning_effort, reasoning_content).
 Dialect = Literal["openrouter", "openai"]
-Event = tuple[str, dict[str, Any]]
 
 
 @functools.lru_cache(maxsize=256)  # read per replayed block and breakpoint; few distinct models

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-JSON = dict[str, Any]
+from ccrouter.types import JSON
 
 _KEEP_SCALARS = (
     "description",

@@ -18,6 +18,7 @@ from ccrouter.sse import DataDecoder, SSEDecoder, encode_event, encode_events
 from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import Event
 
 
 class Pipe(Protocol):
@@ -41,16 +42,35 @@ class TranslatingPipe:
             t for t in self._reverse if type(t).transform_chunk is not Transformer.transform_chunk
         )
         self._done = False
+        self._deferred: UpstreamError | None = None
 
     @property
     def started_content(self) -> bool:
         return self._translator.started_content
 
     def feed(self, raw: bytes) -> bytes:
+        self._raise_deferred()
         return self._events(self._decoder.feed(raw))
 
+    def _raise_deferred(self) -> None:
+        if self._deferred is not None:
+            error, self._deferred = self._deferred, None
+            raise error
+
     def _events(self, payloads: list[bytes | None]) -> bytes:
-        events = []
+        """Translate one read's payloads. An upstream error after content has started is held
+        back until the events before it have gone out (the next ``feed``/``finish`` raises it),
+        so the outcome depends on the order of events, never on how the bytes were split."""
+        events: list[Event] = []
+        try:
+            self._translate(payloads, events)
+        except UpstreamError as exc:
+            if not self._translator.started_content:
+                raise  # nothing was committed: the dispatcher may still fall back
+            self._deferred = exc
+        return encode_events(events) if events else b""
+
+    def _translate(self, payloads: list[bytes | None], events: list[Event]) -> None:
         translator = self._translator
         for data in payloads:
             if data is None:
@@ -77,7 +97,6 @@ class TranslatingPipe:
                     events += translator.feed(piece)
             else:
                 events += translator.feed(chunk)
-        return encode_events(events) if events else b""
 
     def _through(
         self, chunk: dict[str, Any], chain: tuple[Transformer, ...]
@@ -90,8 +109,10 @@ class TranslatingPipe:
         return pieces
 
     def finish(self) -> bytes:
+        self._raise_deferred()
         # A last event without its blank line still counts.
         tail = b"" if self._done else self._events(self._decoder.flush())
+        self._raise_deferred()
         events = []
         # What a transformer releases at the end still passes the transformers after it.
         for i, transformer in enumerate(self._reverse):

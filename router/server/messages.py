@@ -11,7 +11,7 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -28,11 +28,7 @@ from ccrouter.routing.features import strip_subagent_tag
 from ccrouter.routing.rules import Decision
 from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.validate import check_messages_request, parse_json_body
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from ccrouter.types import Receive, Scope, Send
 
 MAX_BODY = 64 * 1024 * 1024
 WATCH_AFTER_S = 0.05  # start watching for a client disconnect when an answer takes this long

@@ -13,8 +13,7 @@ from typing import Any
 import orjson
 
 from ccrouter.sse import SSEDecoder
-
-Event = tuple[str, dict[str, Any]]
+from ccrouter.types import Event
 
 _DELTAS_BY_BLOCK: dict[str, frozenset[str]] = {
     "text": frozenset({"text_delta", "citations_delta"}),

@@ -14,10 +14,11 @@ from ccrouter.dispatch.pipes import TranslatingPipe
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import Text
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
-from ccrouter.transformers.base import JSON, Transformer, TransformerSpec, UpstreamRequest
+from ccrouter.transformers.base import Transformer, TransformerSpec, UpstreamRequest
 from ccrouter.transformers.builtin.openrouter import OpenRouterTransformer
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.registry import TransformerRegistry
+from ccrouter.types import JSON
 from tests.conftest import base_config
 from tests.transformers.kit import (
     chunk,

@@ -22,7 +22,8 @@ from ccrouter.errors import UpstreamError
 from ccrouter.sse import SSEDecoder, encode_events
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
-from ccrouter.transformers.context import Event, TranslationContext
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import Event
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "openrouter_sse"
 SIZES = ("1-byte", "7-byte", "line", "file")

@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 
 from ccrouter.errors import PluginError, UpstreamError
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.user_guard import guarded
+from ccrouter.types import JSON
 from tests.transformers.kit import chunk, ctx, request
 
 PATH = Path("/plugins/my_vendor.py")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 
 class CustomParamsTransformer(Transformer):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chunks import (
     cap_output,
     delta_of,
@@ -22,6 +22,7 @@ from ccrouter.transformers.chunks import (
     reasoning_content_to_reasoning,
 )
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 DEFAULT_MAX_TOKENS = 8192
 _REJECTED = ("reasoning", "reasoning_effort")

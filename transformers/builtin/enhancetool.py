@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccrouter.transformers.base import JSON, Transformer
+from ccrouter.transformers.base import Transformer
 from ccrouter.transformers.chat.json_repair import repair_arguments
 from ccrouter.transformers.chunks import (
     OpenCall,
@@ -25,6 +25,7 @@ from ccrouter.transformers.chunks import (
     request_state,
 )
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 # Delta fields the core turns into blocks before tool calls: their arrival ends an open call.
 _BEFORE_TOOLS = ("content", "reasoning", "reasoning_content", "reasoning_details")

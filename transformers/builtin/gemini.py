@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chunks import (
     delta_of,
     map_tool_parameters,
@@ -28,6 +28,7 @@ from ccrouter.transformers.chunks import (
 )
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.schema_clean import gemini_schema
+from ccrouter.types import JSON
 
 GOOGLE_HOST = "generativelanguage.googleapis.com"
 OPENAI_PATH = "/v1beta/openai/chat/completions"

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chunks import (
     delta_of,
     map_tool_parameters,
@@ -25,6 +25,7 @@ from ccrouter.transformers.chunks import (
 )
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.schema_clean import without_schema_keyword
+from ccrouter.types import JSON
 
 _DROPPED = ("top_k", "reasoning", "reasoning_effort")
 _MESSAGE_DROPPED = ("reasoning_content", "reasoning_details", "reasoning")

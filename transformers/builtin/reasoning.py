@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chunks import delta_of, message_of, reasoning_content_to_reasoning
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 
 class ReasoningTransformer(Transformer):

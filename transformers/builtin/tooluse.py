@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ccrouter.transformers.base import JSON, Transformer, UpstreamRequest
+from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chat.json_repair import repair_object
 from ccrouter.transformers.chunks import (
     OpenCall,
@@ -31,6 +31,7 @@ from ccrouter.transformers.chunks import (
     request_state,
 )
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 EXIT_TOOL = "ExitTool"
 REMINDER = (

@@ -21,7 +21,8 @@ from typing import Any
 import orjson
 
 from ccrouter.transformers.chat.json_repair import repair_object
-from ccrouter.transformers.context import Event, TranslationContext
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import Event
 
 ANTHROPIC_FORMAT = "anthropic-claude-v1"
 

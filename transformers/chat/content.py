@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
-JSON = dict[str, Any]
 Part = dict[str, Any]
 
 BILLING_PREFIX = "x-anthropic-billing-header:"

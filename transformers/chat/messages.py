@@ -21,7 +21,6 @@ import orjson
 
 from ccrouter.errors import InvalidRequestError
 from ccrouter.transformers.chat.content import (
-    JSON,
     Part,
     cache_mark,
     collapse,
@@ -34,6 +33,7 @@ from ccrouter.transformers.chat.content import (
 from ccrouter.transformers.chat.reasoning import replay_reasoning
 from ccrouter.transformers.chat.tool_names import upstream_tool_id, upstream_tool_name
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 INTERRUPTED = "[Tool call interrupted: no result was returned]"
 _THINKING = frozenset({"thinking", "redacted_thinking"})

@@ -22,8 +22,7 @@ from typing import Any, TypeGuard
 
 from ccrouter.transformers.chat.reasoning_codec import PREFIX, unpack
 from ccrouter.transformers.context import Family, TranslationContext
-
-JSON = dict[str, Any]
+from ccrouter.types import JSON
 
 EFFORTS = frozenset({"minimal", "low", "medium", "high", "xhigh", "max"})
 _OPENAI_EFFORT = {"minimal": "low", "xhigh": "high", "max": "high"}

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccrouter.transformers.chat.content import JSON, limit_cache_breakpoints
+from ccrouter.transformers.chat.content import limit_cache_breakpoints
 from ccrouter.transformers.chat.messages import system_message, translate_messages
 from ccrouter.transformers.chat.reasoning import reasoning_params, tool_turn_lacks_thinking
 from ccrouter.transformers.chat.tools import translate_tool_choice, translate_tools_recalled
 from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import JSON
 
 MAX_STOP_SEQUENCES = 4  # OpenAI's limit
 ANTHROPIC_MAX_BREAKPOINTS = 4

@@ -42,7 +42,8 @@ from ccrouter.transformers.chat.vocab import (
     stop_reason,
     upstream_error_from_object,
 )
-from ccrouter.transformers.context import Event, TranslationContext
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import Event
 
 
 class StreamStateError(RuntimeError):

@@ -15,8 +15,7 @@ from typing import Any
 
 from ccrouter.transformers.chat.tool_names import upstream_tool_name
 from ccrouter.transformers.context import TranslationContext
-
-JSON = dict[str, Any]
+from ccrouter.types import JSON
 
 # Claude Code always sends it to keep deferred loading on; it must never be called.
 DEFERRED_PLACEHOLDER = "DeferredToolPlaceholder"

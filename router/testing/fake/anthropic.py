@@ -23,8 +23,7 @@ from ccrouter.testing.fake.render import (
     usage_for,
 )
 from ccrouter.testing.fake.script import HttpError, MidStreamError, Stream, ToolCalls, Usage
-
-Event = tuple[str, dict[str, Any]]
+from ccrouter.types import Event
 
 _STOP_REASONS = {
     "stop": "end_turn",

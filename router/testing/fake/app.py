@@ -28,13 +28,13 @@ from typing import Any
 
 import httpx
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ccrouter.testing.fake.anthropic import ANTHROPIC
 from ccrouter.testing.fake.chat import CHAT
 from ccrouter.testing.fake.render import Context, Dialect, Reply, json_reply, render
 from ccrouter.testing.fake.script import Predicate, RecordedRequest, Responder, Script
 from ccrouter.testing.fake.server import abort_connection, run_process, serve_in_loop
+from ccrouter.types import ASGIApp, Receive, Scope, Send
 
 _TOOLS = ["tools", "tool_choice", "max_tokens", "temperature", "stop"]
 _REASONING = [*_TOOLS, "reasoning", "include_reasoning"]

@@ -19,8 +19,9 @@ from types import FrameType
 from typing import Any, Protocol
 
 import uvicorn
-from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ccrouter.types import ASGIApp
 
 _TRANSPORT_KEY = "ccrouter.fake.transport"
 

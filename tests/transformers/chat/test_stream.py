@@ -14,7 +14,8 @@ from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.chat import reasoning_codec
 from ccrouter.transformers.chat.stream import OpenAIStreamTranslator, StreamStateError
 from ccrouter.transformers.chat.tool_names import upstream_tool_id
-from ccrouter.transformers.context import Event, TranslationContext
+from ccrouter.transformers.context import TranslationContext
+from ccrouter.types import Event
 from tests.transformers.sse_replay import (
     FIXTURES,
     SIZES,

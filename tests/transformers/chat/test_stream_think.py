@@ -15,7 +15,8 @@ from ccrouter.transformers.chat import reasoning_codec
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.chat.response import to_anthropic_message
 from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
-from ccrouter.transformers.context import Dialect, Event, TranslationContext
+from ccrouter.transformers.context import Dialect, TranslationContext
+from ccrouter.types import Event
 from tests.transformers.kit import call, chunk, completion, ctx, fold, usage_chunk
 from tests.transformers.sse_replay import sdk_create, sdk_final_message, shape
 
