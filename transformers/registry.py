@@ -8,7 +8,6 @@ naming the file, and every other request works.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import logging
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from ccrouter.transformers.base import Transformer, TransformerSpec, UpstreamReq
 from ccrouter.transformers.builtin import BUILTINS
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.user_guard import guarded
+from ccrouter.userfiles import UserFileError, load_user_module
 
 if TYPE_CHECKING:
     from ccrouter.config.model import ProviderConfig
@@ -54,8 +54,8 @@ class TransformerRegistry:
         for path, options in items:
             try:
                 cls = _load_class(path)
-            except Exception as exc:
-                why = f"user transformer {path.name} failed to load: {type(exc).__name__}: {exc}"
+            except UserFileError as exc:
+                why = f"user transformer {path.name} failed to load: {exc.what}"
                 self._broken[path.stem.lower()] = why
                 problems.append(why)
                 log.warning("%s", why)
@@ -124,27 +124,19 @@ class TransformerRegistry:
 
 
 def _load_class(path: Path) -> type[Transformer]:
-    if path.suffix != ".py":
-        raise ImportError(
-            f"{path.suffix or 'this'} files are not loadable; ccrouter transformers are Python "
-            "classes (see docs/transformers.md)"
-        )
-    spec = importlib.util.spec_from_file_location(f"ccrouter_user_transformer_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_user_module(path, "ccrouter_user_transformer")
     found = [
         obj
         for obj in vars(module).values()
         if inspect.isclass(obj)
         and issubclass(obj, Transformer)
-        and obj is not Transformer
+        and obj.__module__ == module.__name__  # not a class it imported, such as a builtin
         and obj.name
     ]
     if not found:
-        raise TypeError(
+        raise UserFileError(
+            path,
             "no Transformer subclass with a `name` found "
-            '(define `class MyTransformer(Transformer): name = "mine"`)'
+            '(define `class MyTransformer(Transformer): name = "mine"`)',
         )
     return found[0]

@@ -2,19 +2,17 @@
 
 A custom router is a ``.py`` file defining ``route(request, config)`` (sync or async) that returns
 a ``Decision``, a ``"provider,model"`` string, a configured route name such as ``"think"``, or
-``None`` to fall through. Files are imported under unique module names (so edits reload), their
-shape is checked at load, and every call is wrapped: an exception, a bad return value or a call
-slower than the budget is logged with the file name and skipped — never a failed request.
+``None`` to fall through. Files are imported by ``ccrouter.userfiles`` (fresh modules, so edits
+reload), their shape is checked at load, and every call is wrapped: an exception, a bad return
+value or a call slower than the budget is logged with the file name and skipped — never a failed
+request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import importlib.util
 import inspect
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 from ccrouter.config.model import Config, Target
 from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
+from ccrouter.userfiles import UserFileError, load_user_module, what_happened
 
 log = logging.getLogger("ccrouter.routing.custom")
 RouteFunction = Callable[[RouteRequest, Config], Any]
@@ -134,25 +133,8 @@ def discover(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def load_router(path: Path) -> CustomRouter:
-    """Import one file under a unique module name; raises with a clear message if unusable."""
-    if path.suffix != ".py":
-        raise ImportError(
-            f"{path.name} is not a Python file; ccrouter's custom routers are .py files "
-            "defining route(request, config) (see docs/custom-routers.md)"
-        )
-    source = path.read_bytes()
-    digest = hashlib.sha256(str(path).encode() + source).hexdigest()[:12]
-    module_name = f"ccrouter_custom_router_{path.stem}_{digest}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    # Registered while it runs, so dataclasses and typing look-ups inside it work.
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(module_name, None)
+    """Import one file and check its ``route``; raises ``UserFileError`` or ``TypeError``."""
+    module = load_user_module(path, "ccrouter_custom_router")
     func = getattr(module, "route", None)
     if not callable(func):
         raise TypeError(f"{path.name} defines no route(request, config) function")
@@ -166,9 +148,10 @@ def load_routers(paths: tuple[Path, ...]) -> tuple[tuple[CustomRouter, ...], lis
     for path in discover(paths):
         try:
             routers.append(load_router(path))
-        except (Exception, SystemExit) as exc:  # a router calling sys.exit() must not stop us
-            problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
-            log.warning("custom router %s not loaded: %s: %s", path, type(exc).__name__, exc)
+        except Exception as exc:
+            what = exc.what if isinstance(exc, UserFileError) else what_happened(exc)
+            problems.append(f"{path.name}: {what}")
+            log.warning("custom router %s not loaded: %s", path, what)
     return tuple(routers), problems
 
 

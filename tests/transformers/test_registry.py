@@ -61,3 +61,40 @@ def test_broken_user_file_fails_only_requests_that_use_it(tmp_path: Path) -> Non
     (t,) = registry.chain_for(provider(use=["broken"]), "m")  # type: ignore[arg-type]
     with pytest.raises(PluginError, match="broken.py"):
         t.transform_request(UpstreamRequest("u", {}, {}), TranslationContext("c", "m"))
+
+
+def test_a_user_transformer_may_define_dataclasses(tmp_path: Path) -> None:
+    # Needs the module in sys.modules while it runs: @dataclass resolves string annotations there.
+    file = tmp_path / "dc.py"
+    file.write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "from ccrouter.transformers.base import Transformer\n"
+        "@dataclass(frozen=True)\nclass Tag:\n    value: str\n"
+        "class Tagger(Transformer):\n    name = 'tagger'\n"
+        "    def transform_request(self, req, ctx):\n"
+        "        req.body['tag'] = Tag('dc').value\n        return req\n"
+    )
+    registry = TransformerRegistry()
+    assert registry.load_user_files(((file, MappingProxyType({})),)) == []
+    (t,) = registry.chain_for(provider(use=["tagger"]), "m")  # type: ignore[arg-type]
+    req = t.transform_request(UpstreamRequest("u", {}, {}), TranslationContext("c", "m"))
+    assert req.body["tag"] == "dc"
+
+
+def test_the_class_defined_in_the_file_wins_over_an_imported_one(tmp_path: Path) -> None:
+    file = tmp_path / "louder.py"
+    file.write_text(
+        "from ccrouter.transformers.builtin.maxtoken import MaxTokenTransformer\n"
+        "class Louder(MaxTokenTransformer):\n    name = 'louder'\n"
+    )
+    registry = TransformerRegistry()
+    assert registry.load_user_files(((file, MappingProxyType({})),)) == []
+    assert "louder" in registry.known()
+
+
+def test_a_file_without_a_transformer_is_a_load_problem(tmp_path: Path) -> None:
+    file = tmp_path / "empty.py"
+    file.write_text("x = 1\n")
+    (problem,) = TransformerRegistry().load_user_files(((file, MappingProxyType({})),))
+    assert problem.startswith("user transformer empty.py failed to load: no Transformer subclass")
