@@ -27,7 +27,8 @@ from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.endpoints import build_api
 from ccrouter.server.messages import MessagesEndpoint
 from ccrouter.types import Receive, Scope, Send
-from ccrouter.upstream.base import UpstreamClient, as_upstream_client
+from ccrouter.upstream.base import UpstreamClient
+from ccrouter.upstream.factory import as_upstream_client
 
 log = logging.getLogger("ccrouter.app")
 

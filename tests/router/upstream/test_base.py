@@ -11,14 +11,10 @@ import pytest
 
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import HttpError, Text
-from ccrouter.upstream.base import (
-    AiohttpClient,
-    HttpxClient,
-    TransportError,
-    UpstreamClient,
-    as_upstream_client,
-)
+from ccrouter.upstream.aiohttp_client import AiohttpClient
+from ccrouter.upstream.base import TransportError, UpstreamClient
 from ccrouter.upstream.http1 import Http1Client
+from ccrouter.upstream.httpx_client import HttpxClient
 
 BODY = orjson.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True})
 HEADERS = {"content-type": "application/json", "authorization": "Bearer k"}
@@ -101,15 +97,3 @@ async def test_abandoning_a_stream_drops_the_connection(fake: FakeOpenRouter, ki
         await response.close()
         assert await fake.wait_disconnect(timeout=1.0)
         await client.aclose()
-
-
-def test_the_lean_client_is_the_default_unless_a_proxy_or_the_escape_hatch_says_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("CCROUTER_UPSTREAM_CLIENT", raising=False)
-    assert isinstance(as_upstream_client(None, None), Http1Client)
-    assert isinstance(as_upstream_client(None, "http://proxy.test:3128"), AiohttpClient)
-    monkeypatch.setenv("CCROUTER_UPSTREAM_CLIENT", "aiohttp")
-    assert isinstance(as_upstream_client(None, None), AiohttpClient)
-    injected = HttpxClient(httpx.AsyncClient())
-    assert as_upstream_client(injected, None) is injected
