@@ -1,8 +1,8 @@
 """A/B: ccrouter variants, or source trees, side by side on the same load, in alternating rounds.
 
-    /tmp/venv/bin/python benchmarks/ab.py --workload small_32 \\
+    .venv/bin/python benchmarks/ab.py --workload small_32 \\
         --variant base= --variant quiet=no_request_log --variant gc=gc_200k
-    /tmp/venv/bin/python benchmarks/ab.py --workload large_4 --variant before@ab18637= --variant now=
+    .venv/bin/python benchmarks/ab.py --workload large_4 --variant before@ab18637= --variant now=
 
 Every variant (see ``variants.py``) runs as its own server on the router core, all at once;
 ``NAME@COMMIT=…`` runs that commit's code instead (a temporary ``git worktree``, laid out as the
@@ -30,22 +30,24 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import run  # noqa: E402
 from loadgen import run_closed_loop  # noqa: E402
 from payloads import CLAUDE_CODE_HEADERS, Variants, encode, http_request  # noqa: E402
-from procs import Processes, Usage  # noqa: E402
+from procs import Processes, Usage, own_priority  # noqa: E402
+from targets import BOOST_NICE, HOST, LOAD_CPU, PY, Targets, write_config  # noqa: E402
+from workloads import Measure, workloads  # noqa: E402
 
 
 async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str, Any]:
-    bench = run.Bench(argparse.Namespace(quick=False, profile=False), tmp, procs)
-    bench.start_fake()
-    await bench.set_fake_answer()
-    config = run.write_config(tmp / "config", bench.fake_port, args.log_level)
-    workload = next(w for w in bench.workloads() if w.name == args.workload)
+    targets = Targets(tmp, procs)
+    measure = Measure(targets, quick=False)
+    targets.start_fake()
+    await measure.set_fake_answer()
+    config = write_config(tmp / "config", targets.fake_port, args.log_level)
+    workload = next(w for w in workloads(quick=False) if w.name == args.workload)
     raw = encode(workload.body)
     claude = Variants(http_request("/v1/messages", raw, CLAUDE_CODE_HEADERS))
 
-    warn_config = run.write_config(tmp / "config-warn", bench.fake_port, "warn")
+    warn_config = write_config(tmp / "config-warn", targets.fake_port, "warn")
     servers: dict[str, tuple[int, int]] = {}
     for spec in args.variant:
         name, _, names = spec.partition("=")
@@ -53,11 +55,11 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
         parts = names.split(",")
         use = warn_config if "log_warn" in parts else config  # LOG_LEVEL warn in the config
         names = ",".join(p for p in parts if p != "log_warn")
-        argv = [run.PY, str(HERE / "variants.py"), "--variants", names]
+        argv = [PY, str(HERE / "variants.py"), "--variants", names]
         env = None
         if commit:
             env = {**os.environ, "PYTHONPATH": str(package_of(commit, tmp))}
-        proc, port, _ = await bench.start_router(use, f"{name}.log", argv=argv, env=env)
+        proc, port, _ = await targets.start_router(use, f"{name}.log", argv=argv, env=env)
         servers[name] = (proc.pid, port)
 
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
@@ -65,18 +67,18 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
         order = list(servers.items())
         for name, (pid, port) in order if n % 2 == 0 else order[::-1]:
             await run_closed_loop(
-                run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
+                HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
                 duration_s=args.warm,
             )  # fmt: skip
             usage = Usage({"ccrouter": pid})
             usage.start()
             result = await run_closed_loop(
-                run.HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
+                HOST, port, claude.make, clients=workload.clients, max_requests=10**6,
                 duration_s=args.seconds, sample_every=50, max_samples=8,
             )  # fmt: skip
             u = usage.stop()
             s = result.summary()
-            s["errors"] += bench.check_samples(result, workload.stream, anthropic=True)
+            s["errors"] += measure.check_samples(result, workload.stream, anthropic=True)
             rows[name].append(
                 {
                     "per_s": s["per_s"],
@@ -140,10 +142,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with contextlib.suppress(OSError):
-        os.sched_setaffinity(0, {run.LOAD_CPU})
-    nice = 0 if args.no_boost else run.BOOST_NICE
+        os.sched_setaffinity(0, {LOAD_CPU})
+    nice = 0 if args.no_boost else BOOST_NICE
     procs = Processes(nice)
-    restore = run.own_priority(nice)
+    restore = own_priority(nice)
     try:
         import uvloop
 
