@@ -1,7 +1,9 @@
-"""Shared fixtures: a config factory, the fake OpenRouter, the app wired to it, clients."""
+"""Shared fixtures: a config factory, the fake OpenRouter, the app wired to it, clients, and
+Claude Code's real requests (recorded once per session by tests/recording/)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -14,11 +16,13 @@ import httpx2
 import pytest
 
 from ccrouter.app import CCRouterApp, create_app
+from ccrouter.routing.features import RouteRequest
 from ccrouter.testing.fake.app import FakeOpenRouter
+from tests.recording.driver import RecordingError, Recordings, claude_binary, record_all
+from tests.recording.server import Recording
+from tests.routing_support import odd_views, recorded_views
 
 FAKE_BASE = "http://fake-openrouter.test/api/v1"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures" / "claude-code"
 
 
 def base_config(**overrides: Any) -> dict[str, Any]:
@@ -117,14 +121,39 @@ async def sdk(app: CCRouterApp) -> AsyncIterator[anthropic.AsyncAnthropic]:
         )
 
 
-def recorded_requests() -> list[tuple[str, dict[str, Any]]]:
-    """(name, recording) for every recorded Claude Code request, [] when shared/ is absent."""
-    if not FIXTURES.is_dir():
-        return []
-    out = []
-    for path in sorted(FIXTURES.glob("*/*.json")):
-        out.append((f"{path.parent.name}/{path.name}", json.loads(path.read_text())))
-    return out
+@pytest.fixture(scope="session")
+def claude_code(tmp_path_factory: pytest.TempPathFactory) -> Recordings:
+    """Every case of tests/recording/cases.py, run once per session with the pinned Claude Code
+    CLI against a local recording server (the requests live only in this session's temp dir)."""
+    root = tmp_path_factory.mktemp("claude-code")
+    try:
+        recordings = asyncio.run(record_all(claude_binary(), root))
+    except RecordingError as exc:
+        pytest.fail(f"recording Claude Code's requests failed: {exc}")
+    summary = {"seconds": round(recordings.seconds, 1), "requests": recordings.summary()}
+    (root / "summary.json").write_text(json.dumps(summary, indent=2))
+    return recordings
+
+
+@pytest.fixture
+def recorded(request: pytest.FixtureRequest, claude_code: Recordings) -> Recording:
+    """Indirect parametrization: ``"case/NNN"`` -> that recorded request."""
+    return claude_code.request(request.param)
+
+
+@pytest.fixture(scope="session")
+def claude_code_views(claude_code: Recordings) -> dict[str, RouteRequest]:
+    """``"case/NNN"`` -> the routing view of every recorded ``POST /v1/messages``."""
+    return recorded_views(claude_code)
+
+
+@pytest.fixture
+def view(
+    request: pytest.FixtureRequest, claude_code_views: dict[str, RouteRequest]
+) -> RouteRequest:
+    """Indirect parametrization over ``tests.routing_support.EVERY_VIEW``: recorded or odd."""
+    name: str = request.param
+    return claude_code_views[name] if name in claude_code_views else odd_views()[name]
 
 
 def user_message(text: str = "say hi", **extra: Any) -> dict[str, Any]:

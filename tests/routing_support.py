@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from ccrouter.routing.features import RouteRequest, build_route_request
 from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.validate import check_messages_request
-from tests.conftest import recorded_requests
+from tests.recording.cases import MESSAGE_NAMES
+from tests.recording.driver import Recordings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "custom_routers"
 _COUNTER = TokenCounter()
@@ -27,19 +25,10 @@ def view_of(recording: dict[str, Any], session_last_tokens: int | None = None) -
     return build_route_request(body, headers, _COUNTER.count_request(body), session_last_tokens)
 
 
-@functools.cache
-def recorded_views() -> dict[str, RouteRequest]:
-    """``"a_print/001"`` → view, for every recorded ``POST /v1/messages``; {} without fixtures."""
-    return {
-        name.removesuffix("-v1_messages.json"): view_of(recording)
-        for name, recording in recorded_requests()
-        if recording.get("method") == "POST" and isinstance(recording.get("body"), dict)
-    }
-
-
-def needs_recording(name: str) -> pytest.MarkDecorator:
-    """A skip marker for tests of one recording, when the shared fixtures are absent."""
-    return pytest.mark.skipif(name not in recorded_views(), reason=f"{name} not recorded here")
+def recorded_views(recordings: Recordings) -> dict[str, RouteRequest]:
+    """``"a_print/001"`` → view, for every recorded ``POST /v1/messages`` (the ``claude_code``
+    fixture; tests get this from the ``claude_code_views`` fixture)."""
+    return {name: view_of(recordings.request(name)) for name in MESSAGE_NAMES}
 
 
 _TEXT = {"type": "text", "text": "hi"}
@@ -97,8 +86,12 @@ def odd_views() -> dict[str, RouteRequest]:
     return views
 
 
-def every_view() -> dict[str, RouteRequest]:
-    return {**recorded_views(), **odd_views()}
+def every_view(recorded: dict[str, RouteRequest]) -> dict[str, RouteRequest]:
+    return {**recorded, **odd_views()}
+
+
+# Names for ``@pytest.mark.parametrize("view", EVERY_VIEW, indirect=True)`` (tests/conftest.py).
+EVERY_VIEW: list[str] = [*MESSAGE_NAMES, *(f"odd-{i}" for i in range(len(ODD_BODIES)))]
 
 
 @contextmanager

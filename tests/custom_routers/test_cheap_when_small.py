@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from ccrouter.routing.custom import load_router
+from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
-from tests.routing_support import EXAMPLES, every_view, needs_recording, recorded_views
+from tests.routing_support import EVERY_VIEW, EXAMPLES
 
 ROUTER = EXAMPLES / "cheap_when_small.py"
 CONFIG = make_config(CheapWhenSmall={})
@@ -87,15 +88,16 @@ def test_classify_sends_the_follow_up_to_the_cheap_model() -> None:
     assert classify(request, CONFIG, custom=[ROUTER]).targets == BACKGROUND
 
 
-@needs_recording("c_tool_write/002")
-def test_recorded_tool_turns_stay_where_they_are() -> None:
-    views = recorded_views()
+def test_recorded_tool_turns_stay_where_they_are(
+    claude_code_views: dict[str, RouteRequest],
+) -> None:
+    views = claude_code_views
     for name in ("a_print/001", "c_tool_write/002", "c_tool_bash/002", "f_rename_haiku_env/002"):
         assert route_with(ROUTER, views[name], CONFIG) is None, name
 
 
-@pytest.mark.parametrize(("name", "view"), list(every_view().items()))
-def test_never_raises(name: str, view: Any) -> None:
+@pytest.mark.parametrize("view", EVERY_VIEW, indirect=True)
+def test_never_raises(view: Any) -> None:
     config = make_config(CheapWhenSmall={"maxChars": 10_000, "maxTokens": 10**9})
     result = load_router(ROUTER).func(view, config)
     assert result is None or isinstance(result, Decision | str)

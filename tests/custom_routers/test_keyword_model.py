@@ -8,9 +8,10 @@ import pytest
 
 from ccrouter.config.model import Target
 from ccrouter.routing.custom import load_router
+from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
-from tests.routing_support import EXAMPLES, every_view, needs_recording, plugin_log, recorded_views
+from tests.routing_support import EVERY_VIEW, EXAMPLES, plugin_log
 
 ROUTER = EXAMPLES / "keyword_model.py"
 CODER = "openrouter,qwen/qwen3-coder"
@@ -111,15 +112,14 @@ def test_it_runs_before_the_built_in_rules() -> None:
     assert str(classify(request, CONFIG, custom=[ROUTER]).target) == CODER
 
 
-@needs_recording("a_print/001")
-def test_a_recorded_prompt_is_matched() -> None:
+def test_a_recorded_prompt_is_matched(claude_code_views: dict[str, RouteRequest]) -> None:
     config = make_config(KeywordRoutes={"say": CODER})
-    decision = route_with(ROUTER, recorded_views()["a_print/001"], config)
+    decision = route_with(ROUTER, claude_code_views["a_print/001"], config)
     assert decision is not None and str(decision.target) == CODER
 
 
-@pytest.mark.parametrize(("name", "view"), list(every_view().items()))
-def test_never_raises(name: str, view: Any) -> None:
+@pytest.mark.parametrize("view", EVERY_VIEW, indirect=True)
+def test_never_raises(view: Any) -> None:
     config = make_config(KeywordRoutes={"hi|say|sql|refactor": CODER, "the": "think"})
     result = load_router(ROUTER).func(view, config)
     assert result is None or isinstance(result, Decision | str)

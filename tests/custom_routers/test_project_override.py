@@ -9,16 +9,18 @@ import pytest
 
 from ccrouter.config.model import Target
 from ccrouter.routing.custom import load_router
+from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
-from tests.routing_support import EXAMPLES, every_view, needs_recording, plugin_log, recorded_views
+from tests.recording.driver import Recordings
+from tests.routing_support import EVERY_VIEW, EXAMPLES, plugin_log
 
 ROUTER = EXAMPLES / "project_override.py"
 CLIENT = "openrouter,anthropic/claude-sonnet-4.5"
 CONFIG = make_config(
     ProjectRoutes={
-        "/work/client-a": CLIENT,
-        "/work/client-a/experiments/": "think",
+        "/home/dev/client-a": CLIENT,
+        "/home/dev/client-a/experiments/": "think",
         "/srv/oss": ["openrouter,deepseek/deepseek-chat", "openrouter,moonshotai/kimi-k2"],
     }
 )
@@ -35,9 +37,9 @@ def env_reminder(cwd: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("cwd", "route", "target"),
     [
-        ("/work/client-a", "custom:project_override", CLIENT),
-        ("/work/client-a/api/v2", "custom:project_override", CLIENT),
-        ("/work/client-a/experiments/x", "think", "openrouter,deepseek/deepseek-r1"),
+        ("/home/dev/client-a", "custom:project_override", CLIENT),
+        ("/home/dev/client-a/api/v2", "custom:project_override", CLIENT),
+        ("/home/dev/client-a/experiments/x", "think", "openrouter,deepseek/deepseek-r1"),
         ("/srv/oss/", "custom:project_override", "openrouter,deepseek/deepseek-chat"),
     ],
 )
@@ -48,18 +50,18 @@ def test_the_longest_folder_containing_the_project_wins(cwd: str, route: str, ta
 
 
 def test_the_reason_names_the_folder() -> None:
-    decision = route_with(ROUTER, make_request(cwd="/work/client-a/api"), CONFIG)
+    decision = route_with(ROUTER, make_request(cwd="/home/dev/client-a/api"), CONFIG)
     assert decision is not None
-    assert decision.reason == "working directory /work/client-a/api is in /work/client-a"
+    assert decision.reason == "working directory /home/dev/client-a/api is in /home/dev/client-a"
 
 
-@pytest.mark.parametrize("cwd", ["/work/client-ab", "/work", "/srv/oss-fork", "/"])
+@pytest.mark.parametrize("cwd", ["/home/dev/client-ab", "/home/dev", "/srv/oss-fork", "/"])
 def test_a_sibling_or_parent_folder_does_not_match(cwd: str) -> None:
     assert route_with(ROUTER, make_request(cwd=cwd), CONFIG) is None
 
 
 def test_the_folded_environment_of_older_models_is_read() -> None:
-    content = [env_reminder("/work/client-a/web"), {"type": "text", "text": "hi"}]
+    content = [env_reminder("/home/dev/client-a/web"), {"type": "text", "text": "hi"}]
     request = make_request(
         model="claude-sonnet-4-5", messages=[{"role": "user", "content": content}]
     )
@@ -92,45 +94,48 @@ def test_a_list_keeps_its_fallbacks() -> None:
 
 
 def test_explicit_model_and_requests_without_a_directory_are_left_alone() -> None:
-    explicit = make_request(model="openrouter,x/y", cwd="/work/client-a")
+    explicit = make_request(model="openrouter,x/y", cwd="/home/dev/client-a")
     assert route_with(ROUTER, explicit, CONFIG) is None
     assert route_with(ROUTER, make_request("hi"), CONFIG) is None
-    assert route_with(ROUTER, make_request(cwd="/work/client-a"), make_config()) is None
+    assert route_with(ROUTER, make_request(cwd="/home/dev/client-a"), make_config()) is None
 
 
 def test_it_beats_the_think_rule_for_the_project() -> None:
-    request = make_request("ultrathink", cwd="/work/client-a")
+    request = make_request("ultrathink", cwd="/home/dev/client-a")
     assert classify(request, CONFIG).route == "think"
     assert str(classify(request, CONFIG, custom=[ROUTER]).target) == CLIENT
 
 
 def test_a_bad_value_is_logged_and_skipped() -> None:
-    config = make_config(ProjectRoutes={"/work": {"model": "x"}})
+    config = make_config(ProjectRoutes={"/home/dev": {"model": "x"}})
     with plugin_log() as lines:
-        decision = classify(make_request(cwd="/work/a"), config, custom=[ROUTER])
+        decision = classify(make_request(cwd="/home/dev/a"), config, custom=[ROUTER])
     assert decision.route == "default"
     assert any("project_override.py raised ValueError" in line for line in lines)
 
 
-@needs_recording("c_tool_read_image/002")
-def test_recorded_requests_name_their_directory() -> None:
-    config = make_config(ProjectRoutes={"/tmp/ccrun/c_tool_read_image": CLIENT})
-    views = recorded_views()
+def test_recorded_requests_name_their_directory(
+    claude_code: Recordings, claude_code_views: dict[str, RouteRequest]
+) -> None:
+    config = make_config(ProjectRoutes={str(claude_code.workdirs["c_tool_read_image"]): CLIENT})
+    views = claude_code_views
     for name in ("c_tool_read_image/001", "c_tool_read_image/002"):
         decision = route_with(ROUTER, views[name], config)
         assert decision is not None and str(decision.target) == CLIENT, name
     assert route_with(ROUTER, views["a_print/001"], config) is None
 
 
-@needs_recording("e_think_haiku_budget/001")
-def test_a_recorded_claude_4_5_request_names_its_directory() -> None:
-    config = make_config(ProjectRoutes={"/tmp/ccrun": CLIENT})
-    decision = route_with(ROUTER, recorded_views()["e_think_haiku_budget/001"], config)
+def test_a_recorded_claude_4_5_request_names_its_directory(
+    claude_code: Recordings, claude_code_views: dict[str, RouteRequest]
+) -> None:
+    folder = claude_code.workdirs["e_think_haiku_budget"].parent  # a parent folder also matches
+    config = make_config(ProjectRoutes={str(folder): CLIENT})
+    decision = route_with(ROUTER, claude_code_views["e_think_haiku_budget/001"], config)
     assert decision is not None and str(decision.target) == CLIENT
 
 
-@pytest.mark.parametrize(("name", "view"), list(every_view().items()))
-def test_never_raises(name: str, view: Any) -> None:
+@pytest.mark.parametrize("view", EVERY_VIEW, indirect=True)
+def test_never_raises(view: Any) -> None:
     config = make_config(ProjectRoutes={"/": CLIENT, "/tmp": "think", "": "background"})
     result = load_router(ROUTER).func(view, config)
     assert result is None or isinstance(result, Decision | str)

@@ -1,5 +1,7 @@
 """Every recorded Claude Code ``/v1/messages`` request, translated for several targets, must be a
-valid OpenRouter chat-completions request (strict schema) with nothing Anthropic-only left."""
+valid OpenRouter chat-completions request (strict schema) with nothing Anthropic-only left.
+
+The requests come from the session's ``claude_code`` recording (tests/recording/)."""
 
 from __future__ import annotations
 
@@ -15,12 +17,11 @@ from jsonschema import Draft202012Validator
 
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Dialect, TranslationContext
+from tests.recording.cases import MESSAGE_NAMES
+from tests.recording.driver import Recordings
+from tests.recording.server import Recording
 
-FIXTURES = Path("/work/shared/fixtures/claude-code")
 SCHEMA_PATH = Path(__file__).parents[1] / "fixtures" / "openrouter_chat_request.schema.json"
-
-if not FIXTURES.is_dir():
-    pytest.skip("recorded Claude Code requests are not available", allow_module_level=True)
 
 # (upstream model, dialect, max cache breakpoints)
 TARGETS: list[tuple[str, Dialect, int]] = [
@@ -76,16 +77,14 @@ ANTHROPIC_BLOCK_TYPES = frozenset(
 SCHEMA_KEYS = frozenset({"parameters", "schema"})
 
 
-def recorded_requests() -> list[Any]:
-    params = []
-    for path in sorted(FIXTURES.glob("*/*.json")):
-        record = json.loads(path.read_bytes())
-        if record.get("path") == "/v1/messages" and isinstance(record.get("body"), dict):
-            params.append(pytest.param(record["body"], id=f"{path.parent.name}/{path.stem}"))
-    return params
+@pytest.fixture
+def body(recorded: Recording) -> dict[str, Any]:
+    """The body of the recorded request named by the ``recorded`` parameter."""
+    body: dict[str, Any] = recorded["body"]
+    return body
 
 
-REQUESTS = recorded_requests()
+by_request = pytest.mark.parametrize("recorded", MESSAGE_NAMES, indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +119,16 @@ def translate(
     return to_openai_request(body, ctx), ctx
 
 
-def test_there_are_recorded_requests() -> None:
-    assert len(REQUESTS) >= 20
+def test_there_are_recorded_requests(claude_code: Recordings) -> None:
+    assert len(MESSAGE_NAMES) >= 20
+    for name in MESSAGE_NAMES:
+        recording = claude_code.request(name)
+        assert (recording["method"], recording["path"]) == ("POST", "/v1/messages"), name
+        assert isinstance(recording["body"], dict), name
 
 
 @pytest.mark.parametrize(("model", "dialect", "max_breakpoints"), TARGETS)
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_recorded_request_translates_to_a_valid_openrouter_request(
     body: dict[str, Any],
     model: str,
@@ -139,7 +142,7 @@ def test_recorded_request_translates_to_a_valid_openrouter_request(
 
 
 @pytest.mark.parametrize(("model", "dialect", "max_breakpoints"), TARGETS)
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_no_anthropic_only_key_reaches_the_upstream(
     body: dict[str, Any], model: str, dialect: Dialect, max_breakpoints: int
 ) -> None:
@@ -154,7 +157,7 @@ def test_no_anthropic_only_key_reaches_the_upstream(
     assert marks <= max_breakpoints
 
 
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_recorded_request_is_not_modified_by_translation(body: dict[str, Any]) -> None:
     before = copy.deepcopy(body)
     for model, dialect, _ in TARGETS:
@@ -162,7 +165,7 @@ def test_recorded_request_is_not_modified_by_translation(body: dict[str, Any]) -
     assert body == before
 
 
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_tool_messages_directly_follow_their_calls(body: dict[str, Any]) -> None:
     out, _ = translate(body, "deepseek/deepseek-chat", "openrouter")
     messages = out["messages"]
@@ -174,7 +177,7 @@ def test_tool_messages_directly_follow_their_calls(body: dict[str, Any]) -> None
         assert following == [c["id"] for c in calls]
 
 
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_every_offered_tool_maps_back_to_a_claude_code_tool(body: dict[str, Any]) -> None:
     out, ctx = translate(body, "deepseek/deepseek-chat", "openrouter")
     names = [t["function"]["name"] for t in out.get("tools", []) if t["type"] == "function"]
@@ -183,7 +186,7 @@ def test_every_offered_tool_maps_back_to_a_claude_code_tool(body: dict[str, Any]
     assert all(ctx.client_tool_name(n) in client_names for n in names)
 
 
-@pytest.mark.parametrize("body", REQUESTS)
+@by_request
 def test_mid_conversation_system_entries_become_reminders(body: dict[str, Any]) -> None:
     out, _ = translate(body, "deepseek/deepseek-chat", "openrouter")
     contents = [m["content"] for m in out["messages"] if m["role"] == "user"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from ccrouter.app import create_app
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import Text, ToolCall, ToolCalls
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
-from tests.conftest import FIXTURES
+from tests.recording.driver import Recordings
 from tests.transformers.kit import provider_config
 
 PROVIDER_KEY = "sk-test-anthropic"
@@ -47,9 +48,9 @@ def node_json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def claude_code_body() -> dict[str, Any]:
-    recording = json.loads((FIXTURES / "c_tool_bash" / "002-v1_messages.json").read_text())
-    body: dict[str, Any] = recording["body"]
+def claude_code_body(claude_code: Recordings) -> dict[str, Any]:
+    """Claude Code's request after a Bash round trip (a copy: the recording is shared)."""
+    body: dict[str, Any] = copy.deepcopy(claude_code.request("c_tool_bash/002")["body"])
     body["model"] = "anthropic,claude-sonnet-4-5"
     body["safeguards"] = {"cwd": "/home/me/project"}  # Claude Code-only; never forwarded
     return body
@@ -80,9 +81,9 @@ async def send(app: Any, raw: bytes, headers: dict[str, str] = CLIENT_HEADERS) -
 
 @pytest.mark.parametrize("stream", [True, False])
 async def test_request_arrives_as_sent_but_for_model_auth_and_local_fields(
-    app: Any, fake: FakeOpenRouter, stream: bool
+    app: Any, fake: FakeOpenRouter, stream: bool, claude_code: Recordings
 ) -> None:
-    body = claude_code_body()
+    body = claude_code_body(claude_code)
     body["stream"] = stream
     response = await send(app, node_json(body))
     assert response.status_code == 200, response.text
@@ -106,10 +107,14 @@ async def test_request_arrives_as_sent_but_for_model_auth_and_local_fields(
     ],
 )
 async def test_stream_comes_back_byte_for_byte(
-    app: Any, fake: FakeOpenRouter, recording: RecordingTransport, answer: Any
+    app: Any,
+    fake: FakeOpenRouter,
+    recording: RecordingTransport,
+    answer: Any,
+    claude_code: Recordings,
 ) -> None:
     fake.script("claude-sonnet-4-5", answer)
-    body = {**claude_code_body(), "stream": True}
+    body = {**claude_code_body(claude_code), "stream": True}
     response = await send(app, node_json(body))
     assert response.status_code == 200, response.text
     assert response.content == recording.answers[-1]
@@ -117,10 +122,10 @@ async def test_stream_comes_back_byte_for_byte(
 
 
 async def test_non_stream_answer_comes_back_unchanged(
-    app: Any, fake: FakeOpenRouter, recording: RecordingTransport
+    app: Any, fake: FakeOpenRouter, recording: RecordingTransport, claude_code: Recordings
 ) -> None:
     fake.script("claude-sonnet-4-5", Text("Plain."))
-    response = await send(app, node_json({**claude_code_body(), "stream": False}))
+    response = await send(app, node_json({**claude_code_body(claude_code), "stream": False}))
     assert response.status_code == 200, response.text
     assert response.json() == json.loads(recording.answers[-1])
 

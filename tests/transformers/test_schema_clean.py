@@ -4,7 +4,7 @@ import copy
 import json
 
 from ccrouter.transformers.schema_clean import gemini_schema, without_schema_keyword
-from tests.conftest import FIXTURES
+from tests.recording.driver import Recordings
 from tests.transformers.kit import GEMINI_KEYWORDS, keywords
 
 
@@ -117,8 +117,10 @@ def test_all_of_is_merged_and_arrays_get_items() -> None:
     }
 
 
-def test_every_claude_code_tool_schema_cleans_to_the_gemini_subset() -> None:
-    body = json.loads((FIXTURES / "c_tool_bash" / "002-v1_messages.json").read_text())["body"]
+def test_every_claude_code_tool_schema_cleans_to_the_gemini_subset(
+    claude_code: Recordings,
+) -> None:
+    body = claude_code.request("c_tool_bash/002")["body"]
     schemas = [tool["input_schema"] for tool in body["tools"] if "input_schema" in tool]
     assert len(schemas) > 5
     for schema in schemas:

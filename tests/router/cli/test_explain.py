@@ -11,10 +11,8 @@ import pytest
 from ccrouter.cli.common import CLIError
 from ccrouter.cli.explain import read_request
 from ccrouter.cli.main import main
+from tests.recording.driver import Recordings
 from tests.router.cli.support import free_port, write_config
-
-FIXTURES = Path("/work/shared/fixtures/claude-code")
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared fixtures absent")
 
 
 @pytest.fixture
@@ -30,24 +28,32 @@ def explain_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, An
     return result
 
 
-@needs_fixtures
+def recording_file(claude_code: Recordings, name: str, tmp_path: Path) -> str:
+    """One recorded request written where ``ccrouter explain`` can read it, as a user would."""
+    path = tmp_path / f"{name.replace('/', '-')}.json"
+    path.write_text(json.dumps(claude_code.request(name)))
+    return str(path)
+
+
 @pytest.mark.parametrize(
-    ("fixture", "route", "target"),
+    ("name", "route", "target"),
     [
-        ("a_print/001-v1_messages.json", "default", "local,model-a"),
-        ("d_model_haiku/001-v1_messages.json", "background", "local,model-b"),
-        ("e_think_effort_max/001-v1_messages.json", "think", "local,model-think"),
-        (
-            "d_model_openrouter_comma/001-v1_messages.json",
-            "explicit",
-            "openrouter,deepseek/deepseek-chat",
-        ),
+        ("a_print/001", "default", "local,model-a"),
+        ("d_model_haiku/001", "background", "local,model-b"),
+        ("e_think_effort_max/001", "think", "local,model-think"),
+        ("d_model_openrouter_comma/001", "explicit", "openrouter,deepseek/deepseek-chat"),
     ],
 )
 def test_recorded_claude_code_requests(
-    config: Path, capsys: pytest.CaptureFixture[str], fixture: str, route: str, target: str
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
+    claude_code: Recordings,
+    tmp_path: Path,
+    name: str,
+    route: str,
+    target: str,
 ) -> None:
-    result = explain_json(capsys, str(FIXTURES / fixture))
+    result = explain_json(capsys, recording_file(claude_code, name, tmp_path))
     assert (result["route"], result["target"]) == (route, target)
     assert result["tokens"] > 1000  # Claude Code's system prompt and tools
     assert result["session_id"]  # from the X-Claude-Code-Session-Id header
@@ -55,11 +61,10 @@ def test_recorded_claude_code_requests(
     assert result["config"] == str(config)
 
 
-@needs_fixtures
 def test_default_route_shows_its_fallbacks(
-    config: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, capsys: pytest.CaptureFixture[str], claude_code: Recordings, tmp_path: Path
 ) -> None:
-    result = explain_json(capsys, str(FIXTURES / "a_print/001-v1_messages.json"))
+    result = explain_json(capsys, recording_file(claude_code, "a_print/001", tmp_path))
     assert result["fallbacks"] == ["local,model-b"]
 
 

@@ -18,6 +18,7 @@ import pytest
 from ccrouter.app import CCRouterApp
 from ccrouter.config.model import Target
 from ccrouter.routing.custom import discover, load_routers
+from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
 from ccrouter.testing import classify, make_config, make_request, route_with
 from ccrouter.testing.fake.app import FakeOpenRouter
@@ -337,7 +338,9 @@ def test_custom_routers_run_before_every_built_in_rule_even_explicit() -> None:
         assert classify(request, custom=[pick]).route == "custom:<lambda>"
 
 
-def test_the_examples_load_cleanly_and_do_nothing_without_their_config() -> None:
+def test_the_examples_load_cleanly_and_do_nothing_without_their_config(
+    claude_code_views: dict[str, RouteRequest],
+) -> None:
     routers, problems = load_routers((EXAMPLES,))
     assert problems == []
     assert sorted(r.name for r in routers) == [
@@ -346,6 +349,6 @@ def test_the_examples_load_cleanly_and_do_nothing_without_their_config() -> None
         "project_override",
     ]
     config = make_config()
-    for name, view in every_view().items():
+    for name, view in every_view(claude_code_views).items():
         with_examples = classify(view, config, custom=[r.path for r in routers])
         assert with_examples == classify(view, config), name

@@ -15,8 +15,7 @@ from ccrouter.routing.features import (
     session_id_of,
     strip_subagent_tag,
 )
-from tests.conftest import recorded_requests
-from tests.routing_support import recorded_views
+from tests.recording.driver import Recordings
 
 
 def view(body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> RouteRequest:
@@ -63,13 +62,12 @@ def test_session_ids_are_capped() -> None:
     assert session_id_of({}, {"x-claude-code-session-id": "s" * 1000}) == "s" * 256
 
 
-def test_recorded_requests_carry_the_header_session_id() -> None:
-    views = recorded_views()
-    for name, recording in recorded_requests():
-        key = name.removesuffix("-v1_messages.json")
-        if key in views:
-            headers = {k.lower(): v for k, v in recording["headers"]}
-            assert views[key].session_id == headers["x-claude-code-session-id"], name
+def test_recorded_requests_carry_the_header_session_id(
+    claude_code: Recordings, claude_code_views: dict[str, RouteRequest]
+) -> None:
+    for name, view in claude_code_views.items():
+        headers = {k.lower(): v for k, v in claude_code.request(name)["headers"]}
+        assert view.session_id == headers["x-claude-code-session-id"], name
 
 
 IMAGE = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "x"}}
@@ -197,13 +195,10 @@ def test_tools_texts_and_web_search() -> None:
     assert v.last_user_text == "a\nb"
 
 
-def test_the_view_is_frozen_and_the_body_untouched() -> None:
-    views = recorded_views()
-    body = (
-        copy.deepcopy(next(iter(views.values())).body)
-        if views
-        else {"model": "m", "max_tokens": 1, "messages": []}
-    )
+def test_the_view_is_frozen_and_the_body_untouched(
+    claude_code_views: dict[str, RouteRequest],
+) -> None:
+    body = copy.deepcopy(claude_code_views["c_tool_bash/002"].body)
     before = copy.deepcopy(body)
     v = build_route_request(body, {}, 5)
     assert body == before

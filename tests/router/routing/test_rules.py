@@ -14,7 +14,7 @@ from ccrouter.config.model import Config, Target
 from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision, classify_builtin, with_chain
 from ccrouter.testing import make_config, make_request
-from tests.routing_support import recorded_views
+from tests.recording.cases import MESSAGE_NAMES
 
 CONFIG = make_config()  # ccrouter's built-in default: every route set, OpenRouter models
 R = CONFIG.routes
@@ -23,7 +23,6 @@ DEFAULT = ("default", "no other rule matched")
 # Recorded request → (route, reason). Every recording must be listed (see the test below).
 RECORDED: dict[str, tuple[str, str]] = {
     "a_print/001": DEFAULT,  # adaptive thinking + effort medium: NOT think (CCR #1135)
-    "a_print_auth_token/001": DEFAULT,
     "a_print_no_attribution_header/001": DEFAULT,
     "b_print_json/001": DEFAULT,
     "c_tool_bash/001": DEFAULT,
@@ -32,8 +31,6 @@ RECORDED: dict[str, tuple[str, str]] = {
     "c_tool_read_image/002": ("image", "the latest user turn has an image"),  # in a tool_result
     "c_tool_write/001": DEFAULT,
     "c_tool_write/002": DEFAULT,  # a tool_result turn
-    "d_env_small_fast_haiku/001": DEFAULT,
-    "d_env_small_fast_haiku/002": DEFAULT,
     "d_model_haiku/001": ("background", "model 'claude-haiku-5-5' matches 'claude-haiku-*'"),
     "d_model_openrouter_comma/001": (
         "explicit",
@@ -52,16 +49,14 @@ RECORDED: dict[str, tuple[str, str]] = {
         "model 'claude-haiku-4-5-20251001' matches 'claude-haiku-*'",
     ),
     "f_gateway_model_discovery/002": DEFAULT,
-    "f_interactive_tool/001": DEFAULT,
-    "f_interactive_tool/002": DEFAULT,
     "f_rename_haiku_env/001": DEFAULT,
     "f_rename_haiku_env/002": ("background", "model 'gw-haiku' matches '*haiku*'"),  # /rename
-    "g_interactive_model_slash/001": (
+    "g_model_slash/001": (
         "explicit",
         "model field names 'openrouter,deepseek/deepseek-chat' (Claude Code's /model validation "
         "probe)",
     ),
-    "g_interactive_model_slash/002": (
+    "g_model_slash/002": (
         "explicit",
         "model field names 'openrouter,deepseek/deepseek-chat'",
     ),
@@ -74,23 +69,18 @@ def decide(request: RouteRequest, config: Config = CONFIG) -> tuple[str, str]:
 
 
 def test_every_recording_has_an_expectation() -> None:
-    assert set(recorded_views()) <= set(RECORDED), "add the new recordings to RECORDED"
+    assert set(MESSAGE_NAMES) == set(RECORDED), "RECORDED must list the recorded requests"
 
 
-@pytest.mark.parametrize(
-    ("name", "view"),
-    list(recorded_views().items())
-    or [pytest.param("none", None, marks=pytest.mark.skip("shared fixtures absent"))],
-)
-def test_recorded_request(name: str, view: RouteRequest) -> None:
-    assert decide(view) == RECORDED[name]
+@pytest.mark.parametrize("name", MESSAGE_NAMES)
+def test_recorded_request(name: str, claude_code_views: dict[str, RouteRequest]) -> None:
+    assert decide(claude_code_views[name]) == RECORDED[name]
 
 
-def test_recorded_explicit_model_targets_the_named_model() -> None:
-    views = recorded_views()
-    if "g_interactive_model_slash/001" not in views:
-        pytest.skip("shared fixtures absent")
-    decision = classify_builtin(views["g_interactive_model_slash/001"], CONFIG)
+def test_recorded_explicit_model_targets_the_named_model(
+    claude_code_views: dict[str, RouteRequest],
+) -> None:
+    decision = classify_builtin(claude_code_views["g_model_slash/001"], CONFIG)
     assert decision.target == Target("openrouter", "deepseek/deepseek-chat")
 
 

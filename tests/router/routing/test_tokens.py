@@ -23,8 +23,9 @@ from ccrouter.routing.tokens import (
     count_text,
     encoding_status,
 )
+from tests.recording.cases import request_names
+from tests.recording.server import Recording
 
-FIXTURES = Path("/work/shared/fixtures/claude-code")
 SAMPLE = (
     "Claude Code resends the whole conversation on every turn: 12 tool schemas, a 15 KB system "
     "prompt, and `def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)`.\n"
@@ -354,14 +355,9 @@ def test_pieces_larger_than_the_cache_are_counted_but_not_cached() -> None:
     assert counter.cached_chars == 0
 
 
-def recorded_requests() -> list[Path]:
-    return sorted(FIXTURES.glob("*/*.json")) if FIXTURES.is_dir() else []
-
-
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared Claude Code fixtures are absent")
-@pytest.mark.parametrize("path", recorded_requests(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_recorded_claude_code_requests(path: Path) -> None:
-    record = json.loads(path.read_text())
+@pytest.mark.parametrize("recorded", request_names(), indirect=True)
+def test_recorded_claude_code_requests(recorded: Recording) -> None:
+    record = recorded
     counter = TokenCounter()
     total = counter.count_request(record.get("body"))
     if record.get("method") != "POST" or "/messages" not in record.get("path", ""):

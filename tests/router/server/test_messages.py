@@ -12,7 +12,9 @@ import pytest
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import Text
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
-from tests.conftest import recorded_requests, user_message
+from tests.conftest import user_message
+from tests.recording.cases import request_names
+from tests.recording.server import Recording
 
 
 async def test_sdk_streams_an_answer_from_the_default_route(
@@ -56,14 +58,11 @@ async def test_stream_passes_the_validator_and_has_routing_headers(
     assert b"[DONE]" not in response.content
 
 
-@pytest.mark.parametrize(
-    ("name", "recording"),
-    recorded_requests()
-    or [pytest.param("none", {}, marks=pytest.mark.skip("shared fixtures absent"))],
-)
+@pytest.mark.parametrize("recorded", request_names(), indirect=True)
 async def test_every_recorded_claude_code_request_is_accepted(
-    client: httpx.AsyncClient, fake: FakeOpenRouter, name: str, recording: dict[str, Any]
+    client: httpx.AsyncClient, fake: FakeOpenRouter, recorded: Recording
 ) -> None:
+    recording = recorded
     if recording["method"] != "POST":
         response = await client.get(recording["path"], params=recording.get("query") or {})
         assert response.status_code == 200, response.text
@@ -80,6 +79,9 @@ async def test_every_recorded_claude_code_request_is_accepted(
         headers=headers,
     )
     assert response.status_code == 200, response.text
+    if recording["path"].endswith("/count_tokens"):
+        assert response.json()["input_tokens"] > 0
+        return
     if recording["body"].get("stream"):
         assert_valid_anthropic_stream(response.content)
     else:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from ccrouter.config.model import provider_url
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import ToolCall, ToolCalls
 from ccrouter.transformers.builtin.gemini import GeminiTransformer, openai_compatible_url
-from tests.conftest import FIXTURES
+from tests.recording.driver import Recordings
 from tests.transformers.kit import (
     GEMINI_KEYWORDS,
     AnyPathTransport,
@@ -134,9 +133,9 @@ def test_non_stream_tool_calls_without_index_get_their_position() -> None:
 
 
 async def test_claude_code_request_reaches_google_cleaned(
-    write_config: Callable[..., Path], fake: FakeOpenRouter
+    write_config: Callable[..., Path], fake: FakeOpenRouter, claude_code: Recordings
 ) -> None:
-    recording = json.loads((FIXTURES / "c_tool_bash" / "002-v1_messages.json").read_text())
+    recording = claude_code.request("c_tool_bash/002")
     body: dict[str, Any] = {**recording["body"], "model": "gemini,gemini-2.5-pro", "stream": True}
     fake.script("gemini-2.5-pro", ToolCalls([ToolCall("Bash", {"command": "ls"})]))
     config = provider_config("gemini", CCR_BASE, ["gemini"], ["gemini-2.5-pro"])

@@ -20,7 +20,8 @@ from ccrouter.transformers.chat import messages as openai_messages
 from ccrouter.transformers.chat.messages import translate_messages
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Recall, TranslationContext
-from tests.conftest import FIXTURES, recorded_requests
+from tests.recording.cases import CASES
+from tests.recording.driver import Recordings
 
 JSON = dict[str, Any]
 MARK = {"type": "ephemeral"}
@@ -208,26 +209,26 @@ def test_short_conversations_are_translated_afresh_and_not_kept(
     assert len(recall.current) == 1
 
 
-def _recorded_sessions() -> list[list[dict[str, Any]]]:
-    """Claude Code's recorded requests, grouped by session folder, in the order it sent them."""
-    sessions: dict[str, list[dict[str, Any]]] = {}
-    for name, record in recorded_requests():
-        body = record.get("body")
-        if record.get("method") == "POST" and isinstance(body, dict) and body.get("messages"):
-            sessions.setdefault(name.split("/")[0], []).append(body)
-    return [bodies for bodies in sessions.values() if len(bodies) > 1]
+# Claude Code's recorded multi-request sessions (tests/recording/cases.py).
+SESSIONS = [case.name for case in CASES if case.sends.count("messages") > 1]
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared Claude Code fixtures are absent")
+def _session_bodies(claude_code: Recordings, case: str) -> list[dict[str, Any]]:
+    """The case's ``/v1/messages`` bodies in the order Claude Code sent them."""
+    return [r["body"] for r in claude_code.cases[case] if r["path"] == "/v1/messages"]
+
+
+@pytest.mark.parametrize("case", SESSIONS)
 @pytest.mark.parametrize("model", MODELS)
-def test_recorded_claude_code_sessions_translate_the_same_with_reuse(model: str) -> None:
-    sessions = _recorded_sessions()
-    assert sessions, "expected multi-request sessions among the recordings"
-    for bodies in sessions:
-        conversations = Conversations()
-        for body in bodies:
-            again = orjson.loads(orjson.dumps(body))
-            reused = to_openai_request(again, ctx(model, conversations.recall(again)))
-            fresh = to_openai_request(body, ctx(model))
-            assert orjson.dumps(reused) == orjson.dumps(fresh)
-            vandalise(reused)
+def test_recorded_claude_code_sessions_translate_the_same_with_reuse(
+    model: str, case: str, claude_code: Recordings
+) -> None:
+    bodies = _session_bodies(claude_code, case)
+    assert len(bodies) > 1
+    conversations = Conversations()
+    for body in bodies:
+        again = orjson.loads(orjson.dumps(body))
+        reused = to_openai_request(again, ctx(model, conversations.recall(again)))
+        fresh = to_openai_request(body, ctx(model))
+        assert orjson.dumps(reused) == orjson.dumps(fresh)
+        vandalise(reused)
