@@ -157,9 +157,8 @@ class UpstreamError(RouterError):
 
 class AllModelsFailedError(UpstreamError):
     def __init__(self, attempts: list[Attempt], last: UpstreamError) -> None:
-        tried = "; ".join(f"{a.target} → {a.reason}" for a in attempts)
         super().__init__(
-            f"All models failed ({len(attempts)} tried): {tried}",
+            f"All models failed: {failures_by_reason(attempts)}",
             status=last.status,
             upstream_status=last.upstream_status,
             retryable=last.retryable,
@@ -174,6 +173,19 @@ class AllModelsFailedError(UpstreamError):
         if self.status == 429 and self.retry_after is not None:
             return {"retry-after": str(max(1, int(self.retry_after + 0.999)))}
         return {"x-should-retry": "false"}
+
+
+def failures_by_reason(attempts: list[Attempt]) -> str:
+    """Each distinct reason once, after the models that gave it, in the order they failed:
+    ``p,a and p,b: upstream 429; p,c: cannot connect``."""
+    by_reason: dict[str, dict[str, None]] = {}  # dicts as ordered sets
+    for attempt in attempts:
+        by_reason.setdefault(attempt.reason, {})[attempt.target] = None
+    return "; ".join(f"{_and(list(targets))}: {reason}" for reason, targets in by_reason.items())
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def as_upstream_error(exc: RouterError) -> UpstreamError:

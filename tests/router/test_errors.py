@@ -12,6 +12,7 @@ from ccrouter.errors import (
     UpstreamError,
     anthropic_status_for_upstream,
     error_type_for_status,
+    failures_by_reason,
     to_anthropic_error,
 )
 
@@ -61,9 +62,31 @@ def test_invalid_request_and_auth_errors() -> None:
 def test_all_models_failed_names_each_and_says_whether_to_retry() -> None:
     attempts = [Attempt("p,a", 500, "boom"), Attempt("p,b", None, "refused")]
     failed = AllModelsFailedError(attempts, UpstreamError("refused", status=500, retryable=True))
-    assert "p,a → boom" in failed.message and "p,b → refused" in failed.message
+    assert failed.message == "All models failed: p,a: boom; p,b: refused"
     assert failed.headers() == {"x-should-retry": "false"}
     limited = AllModelsFailedError(
         attempts, UpstreamError("slow", status=429, retryable=True, retry_after=2.5)
     )
     assert limited.headers() == {"retry-after": "3"}
+
+
+@pytest.mark.parametrize(
+    ("attempts", "said"),
+    [
+        ([("p,a", "429 rate limited")], "p,a: 429 rate limited"),
+        (
+            [("p,a", "429 rate limited"), ("p,b", "429 rate limited"), ("p,c", "cannot connect")],
+            "p,a and p,b: 429 rate limited; p,c: cannot connect",
+        ),
+        (
+            [("p,a", "down"), ("p,b", "refused"), ("p,c", "down"), ("p,d", "down")],
+            "p,a, p,c and p,d: down; p,b: refused",
+        ),
+        # a model tried again after a short Retry-After is named once per reason
+        ([("p,a", "slow down"), ("p,a", "slow down")], "p,a: slow down"),
+    ],
+)
+def test_each_distinct_reason_is_said_once_after_the_models_that_gave_it(
+    attempts: list[tuple[str, str]], said: str
+) -> None:
+    assert failures_by_reason([Attempt(target, 500, reason) for target, reason in attempts]) == said
