@@ -1,7 +1,8 @@
-"""Where the background service keeps its runtime files: ``$CCROUTER_HOME``, default ``~/.ccrouter``.
+"""ccrouter's folder, ``$CCROUTER_HOME`` (default ``~/.ccrouter``), and the files in it.
 
-Only runtime state lives here (pid file, log, start lock); the config file is found by
-``config_load.resolve_config_path``.
+The one place that knows where it is: the default config file (``config.json``, used when neither
+``--config`` nor ``$CCROUTER_CONFIG`` names one; see ``config.load.resolve_config_path``), the base
+of a default-config's relative paths, and the runtime state (pid file, log, start lock).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ LOG_ROTATE_BYTES = 10 * 2**20
 def ccrouter_home() -> Path:
     env = os.environ.get("CCROUTER_HOME")
     return Path(env).expanduser() if env else Path.home() / ".ccrouter"
+
+
+def default_config_path() -> Path:
+    return ccrouter_home() / "config.json"
 
 
 def ensure_home() -> Path:
