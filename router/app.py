@@ -20,7 +20,13 @@ import httpx
 
 from ccrouter.config.reload import watch_forever
 from ccrouter.config.snapshot import build_state
-from ccrouter.config.state import RouterState, StateHolder
+from ccrouter.config.state import (
+    ReloadStatus,
+    RouterState,
+    SessionMemory,
+    StateHolder,
+    Statistics,
+)
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.dispatch.fallback import Dispatcher
 from ccrouter.routing.tokens import TokenCounter
@@ -58,21 +64,31 @@ class CCRouterApp:
     ) -> None:
         self.config_path = config_path
         self.holder = StateHolder(state)
+        self.reload_status = ReloadStatus()
+        self.stats = Statistics()
+        self.sessions = SessionMemory()
+        self.bind_host: str | None = None  # set by ``serve``: reloads are checked against it
         self.cooldowns = Cooldowns()
         self.counter = TokenCounter()
         self._own_client = client is None
         config = state.config
         self.dispatcher = Dispatcher(as_upstream_client(client, config.proxy_url), self.cooldowns)
-        self.messages = MessagesEndpoint(self.holder, self.dispatcher, self.counter)
+        self.messages = MessagesEndpoint(
+            self.holder, self.dispatcher, self.counter, stats=self.stats, sessions=self.sessions
+        )
         self.watch = watch
-        self.api = build_api(self.holder, self.counter, self.cooldowns, self._lifespan)
+        self.api = build_api(self, self._lifespan)
 
     @asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
         tune_gc()
         stop = asyncio.Event()
         watcher = (
-            asyncio.ensure_future(watch_forever(self.holder, self.config_path, stop))
+            asyncio.ensure_future(
+                watch_forever(
+                    self.holder, self.reload_status, self.config_path, stop, self.bind_host
+                )
+            )
             if self.watch
             else None
         )

@@ -67,27 +67,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def problems_of(path: Path) -> tuple[list[str], list[str], str]:
-    """(problems, warnings, summary) of the config at ``path``."""
-    from ccrouter.config.load import read_raw, schema_problems
-    from ccrouter.config.snapshot import build_state
-    from ccrouter.errors import ConfigError
+    """(problems, warnings, summary) of the config at ``path``: every problem, in one pass."""
+    from ccrouter.config.snapshot import check_state
 
-    try:
-        raw, _ = read_raw(path)
-    except ConfigError as exc:
-        return [str(p) for p in exc.problems] or [exc.message], [], ""
-    if not isinstance(raw, dict):
-        return ["(root): the config must be a JSON object {…}"], [], ""
-    problems = [str(p) for p in schema_problems(raw)]
-    if problems:
-        return problems, [], ""
-    try:
-        state = build_state(path)
-    except ConfigError as exc:
-        return [str(p) for p in exc.problems] or [exc.message], [], ""
+    state, problems = check_state(path)
+    if state is None:
+        return [str(p) for p in problems] or ["the config cannot be loaded"], [], ""
     config = state.config
     used = {t.provider for chain in config.routes.values() for t in chain}
-    warnings = list(config.warnings) + list(state.load_problems)
+    warnings = list(state.load_problems)
     warnings += [
         f"provider {p.name}: {p.missing_key}"
         for p in config.providers.values()

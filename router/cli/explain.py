@@ -79,7 +79,7 @@ async def explain(
     from ccrouter.server.validate import check_messages_request
 
     state = build_state(config_path)
-    warnings = list(state.load_problems) + list(state.config.warnings)
+    warnings = list(state.load_problems)
     try:
         check_messages_request(body)
     except RouterError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from ccrouter.config.vars import is_reference
 from ccrouter.log import mask
 
 PathStep = str | int
@@ -20,7 +21,6 @@ PathStep = str | int
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _SECRET_WORD = re.compile(r"(key|keys|token|tokens|secret|secrets|password|passwd|pwd)$")
 _SECRET_NAMES = frozenset({"authorization", "cookie", "credentials", "apikey", "api_key"})
-_WHOLE_VAR = re.compile(r"\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*")
 _LOOKS_SECRET = re.compile(r"^(sk-|sk_|bearer\s|basic\s|xai-|gsk_|AIza)", re.I)
 
 
@@ -37,7 +37,7 @@ def is_secret_key(name: str) -> bool:
 
 
 def is_var_reference(value: str) -> bool:
-    return _WHOLE_VAR.fullmatch(value.strip()) is not None
+    return is_reference(value.strip())
 
 
 def mask_value(value: str) -> str:

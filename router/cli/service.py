@@ -39,7 +39,7 @@ from ccrouter.cli.status import NOT_RUNNING, cmd_status
 from ccrouter.home import ensure_home, lock_path, log_path, rotate_log
 
 START_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 5.0
+STOP_TIMEOUT_S = 15.0  # > server.run.GRACE_S: in-flight requests finish first
 
 
 class AlreadyRunningError(CLIError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 import jsonschema
 
 from ccrouter.config.jsonc import JSONCError, loads
+from ccrouter.config.vars import interpolate as interpolate  # re-exported: the public name
+from ccrouter.config.vars import referenced_vars
 from ccrouter.errors import ConfigError, ConfigProblem
-
-_VAR = re.compile(r"\$\{([^}]+)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+from ccrouter.home import default_config_path
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "Providers": [
@@ -50,10 +50,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 
-def default_config_path() -> Path:
-    return Path.home() / ".ccrouter" / "config.json"
-
-
 def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit).expanduser()
@@ -63,21 +59,8 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return default_config_path()
 
 
-def interpolate(value: Any, env: dict[str, str] | os._Environ[str] = os.environ) -> Any:
-    """``$VAR`` / ``${VAR}`` in every string, recursively; unknown variables stay as written."""
-    if isinstance(value, str):
-        if "$" not in value:
-            return value
-        return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), value)
-    if isinstance(value, list):
-        return [interpolate(v, env) for v in value]
-    if isinstance(value, dict):
-        return {k: interpolate(v, env) for k, v in value.items()}
-    return value
-
-
 def unresolved_vars(value: str) -> list[str]:
-    return [m.group(1) or m.group(2) for m in _VAR.finditer(value)]
+    return referenced_vars(value)
 
 
 @cache
@@ -135,7 +118,8 @@ def read_raw(path: Path | None) -> tuple[Any, str | None]:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}", [ConfigProblem("", str(exc))]) from exc
+        why = f"cannot read the file ({exc.strerror or exc}); make it a readable file"
+        raise ConfigError(f"cannot read {path}", [ConfigProblem("", why)]) from exc
     try:
         return loads(text), text
     except JSONCError as exc:

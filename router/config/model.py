@@ -1,25 +1,28 @@
 """The typed, frozen view of config.json that one request reads from start to end.
 
-``load_config(path)`` = read (JSON5) → schema check → ``$VAR`` interpolation → ``Config``. Every
-problem is collected with its JSON path and what would fix it, then raised as one ConfigError.
+``load_config(path)`` = read (JSON5) → schema check → ``$VAR`` interpolation → ``Config`` →
+``checks.config_problems``. Every problem is collected with its JSON path and what would fix it,
+then raised as one ConfigError. ``build_config`` alone is lenient (test helpers use it).
 """
 
 from __future__ import annotations
 
+import functools
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from ccrouter.config.load import interpolate, read_raw, schema_problems, unresolved_vars
+from ccrouter.config.load import read_raw, schema_problems
+from ccrouter.config.vars import interpolate, is_reference, referenced_vars
 from ccrouter.errors import ConfigError, ConfigProblem
+from ccrouter.home import ccrouter_home
+from ccrouter.redact import Redactor
 from ccrouter.transformers.base import TransformerSpec
 from ccrouter.transformers.context import Dialect
 
-_WHOLE_VAR = re.compile(r"\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*")
 ROUTE_NAMES = ("default", "background", "think", "longContext", "webSearch", "image")
 ProviderKind = Literal["openai", "anthropic"]
 
@@ -47,6 +50,10 @@ class ProviderConfig:
     kind: ProviderKind
     dialect: Dialect
     models: tuple[str, ...] = ()
+    # The facts a ``models`` object entry states, by model id, as written ({"context": …}).
+    model_facts: MappingProxyType[str, MappingProxyType[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     use: tuple[TransformerSpec, ...] = ()
     model_use: MappingProxyType[str, tuple[TransformerSpec, ...]] = field(
         default_factory=lambda: MappingProxyType({})
@@ -102,7 +109,6 @@ class Config:
     user_transformers: tuple[tuple[Path, MappingProxyType[str, Any]], ...] = ()
     strip_billing_header: bool = True
     resilience: Resilience = Resilience()
-    warnings: tuple[str, ...] = ()
 
     def provider(self, name: str) -> ProviderConfig | None:
         found = self.providers.get(name)
@@ -117,17 +123,41 @@ class Config:
     def chain(self, route: str) -> tuple[Target, ...]:
         return self.routes.get(route, ()) + self.global_fallback
 
+    @functools.cached_property
+    def redactor(self) -> Redactor:
+        """Masks this snapshot's secrets in errors and logs; built on first use, once per load."""
+        keys = [p.api_key for p in self.providers.values()]
+        return Redactor.from_config(keys, self.apikey, self.raw)
+
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
+    config, problems = check_config(path)
+    if config is None or problems:
+        raise ConfigError(f"{path or 'the config'} has {len(problems)} problem(s)", problems)
+    return config
+
+
+def check_config(path: str | os.PathLike[str] | None) -> tuple[Config | None, list[ConfigProblem]]:
+    """The config and every problem found in one pass (schema, then the rules in ``checks``).
+
+    Raises ConfigError only when the file cannot be read or parsed at all. The config is None
+    when the schema problems leave too little to build one.
+    """
+    from ccrouter.config.checks import config_problems
+
     file = Path(path).expanduser() if path is not None else None
     raw, _text = read_raw(file)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{file} must hold a JSON object", [ConfigProblem("", "wrap it in {…}")])
+        return None, [ConfigProblem("", "the config must be a JSON object; wrap it in {…}")]
     problems = schema_problems(raw)
-    if problems:
-        raise ConfigError(f"{file} has {len(problems)} problem(s)", problems)
     existing = file if file is not None and file.exists() else None
-    return build_config(interpolate(raw), existing)
+    try:
+        config = build_config(interpolate(raw), existing)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        if problems:  # the schema problems already say what is wrong
+            return None, problems
+        raise
+    return config, problems + config_problems(config)
 
 
 def _int(value: Any, default: int) -> int:
@@ -180,8 +210,8 @@ def _provider(raw: dict[str, Any]) -> ProviderConfig:
     is_openrouter = name.lower() == "openrouter" or "openrouter.ai" in base or "openrouter" in names
     key = str(raw.get("api_key") or "")
     missing = None
-    if (not key or _WHOLE_VAR.fullmatch(key)) and not _is_local(base):
-        var = unresolved_vars(key)
+    if (not key or is_reference(key)) and not _is_local(base):
+        var = referenced_vars(key)
         missing = f"set the {var[0]} environment variable" if var else "set its api_key"
     return ProviderConfig(
         name=name,
@@ -190,12 +220,24 @@ def _provider(raw: dict[str, Any]) -> ProviderConfig:
         api_key=key,
         kind=kind,
         dialect="openrouter" if is_openrouter else "openai",
-        models=tuple(str(m) for m in raw.get("models") or ()),
+        models=tuple(_model_id(m) for m in raw.get("models") or ()),
+        model_facts=MappingProxyType(
+            {
+                str(m["id"]): MappingProxyType(dict(m))
+                for m in raw.get("models") or ()
+                if isinstance(m, dict)
+            }
+        ),
         use=use,
         model_use=MappingProxyType(model_use),
         max_tokens=raw.get("max_tokens"),
         missing_key=missing,
     )
+
+
+def _model_id(entry: Any) -> str:
+    """A ``models`` entry: a plain id (CCR) or an object ``{"id": …, "context": …}``."""
+    return str(entry["id"]) if isinstance(entry, dict) else str(entry)
 
 
 def _chain(value: Any) -> tuple[Target, ...]:
@@ -206,6 +248,8 @@ def _chain(value: Any) -> tuple[Target, ...]:
 def build_config(raw: dict[str, Any], path: Path | None) -> Config:
     providers = {}
     for item in raw.get("Providers") or raw.get("providers") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue  # a schema problem, reported by load_config
         provider = _provider(item)
         providers[provider.name] = provider
     router = raw.get("Router") or {}
@@ -216,13 +260,7 @@ def build_config(raw: dict[str, Any], path: Path | None) -> Config:
             chain = _chain(value)
             if chain:
                 routes[name] = chain + _chain(fallback.get(name))
-    warnings = [
-        f"Router.{route} uses unknown provider {t.provider!r} (known: {', '.join(providers) or 'none'})"
-        for route, chain in routes.items()
-        for t in chain
-        if t.provider not in providers and t.provider.lower() not in {p.lower() for p in providers}
-    ]
-    base_dir = path.parent if path else Path.home() / ".ccrouter"
+    base_dir = path.parent if path else ccrouter_home()
     return Config(
         path=path,
         raw=MappingProxyType(raw),
@@ -231,7 +269,7 @@ def build_config(raw: dict[str, Any], path: Path | None) -> Config:
         global_fallback=_chain(fallback.get("global")),
         host=str(raw.get("HOST") or "127.0.0.1"),
         port=_int(raw.get("PORT"), 3456),
-        apikey=str(raw["APIKEY"]) if raw.get("APIKEY") else None,
+        apikey=_apikey(raw.get("APIKEY")),
         proxy_url=raw.get("PROXY_URL") or None,
         log_enabled=raw.get("LOG", True) is not False,
         log_level=str(raw.get("LOG_LEVEL") or "info").lower(),
@@ -247,8 +285,13 @@ def build_config(raw: dict[str, Any], path: Path | None) -> Config:
         ),
         strip_billing_header=raw.get("STRIP_BILLING_HEADER", True) is not False,
         resilience=_resilience(raw.get("Resilience") or {}),
-        warnings=tuple(warnings),
     )
+
+
+def _apikey(value: Any) -> str | None:
+    """Blank or whitespace is no key (it would let any client in that sends a blank one)."""
+    text = str(value) if value is not None else ""
+    return text if text.strip() else None
 
 
 def _path(value: str, base: Path) -> Path:

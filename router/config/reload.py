@@ -13,29 +13,44 @@ from pathlib import Path
 
 from watchfiles import awatch
 
+from ccrouter.config.checks import bind_problems
 from ccrouter.config.snapshot import build_state, watched_paths
-from ccrouter.config.state import StateHolder
+from ccrouter.config.state import ReloadStatus, StateHolder
 from ccrouter.errors import ConfigError
 
 log = logging.getLogger("ccrouter.config.reload")
 
 
-def reload_now(holder: StateHolder, config_path: Path | None) -> bool:
-    """Rebuild from disk; True when the new snapshot was swapped in."""
+def reload_now(
+    holder: StateHolder,
+    status: ReloadStatus,
+    config_path: Path | None,
+    bind_host: str | None = None,
+) -> bool:
+    """Rebuild from disk; True when the new snapshot was swapped in.
+
+    The new snapshot must pass the same checks as at start (``bind_host``: the address the
+    server listens on). Once a file is served, a missing file is a failure, not a switch to the
+    embedded default.
+    """
     try:
-        state = build_state(config_path)
+        state = build_state(config_path, require_file=holder.current().config.path is not None)
+        problems = bind_problems(state.config, bind_host) if bind_host else []
+        if problems:
+            raise ConfigError(f"{config_path} breaks a start rule", problems)
     except ConfigError as exc:
-        holder.fail_reload(exc.message)
+        status.failed(exc.message)
         log.error("config reload failed, keeping the last good config: %s", exc.message)
         return False
     except Exception as exc:  # a reload must never take the server down
-        holder.fail_reload(f"{type(exc).__name__}: {exc}")
+        status.failed(f"{type(exc).__name__}: {exc}")
         log.exception("config reload failed, keeping the last good config")
         return False
     holder.swap(state)
+    status.succeeded()
     for problem in state.load_problems:
         log.warning("reloaded with a problem: %s", problem)
-    log.info("config reloaded from %s", config_path or "the embedded default")
+    log.info("config reloaded from %s", state.config.path or "the embedded default")
     return True
 
 
@@ -45,7 +60,12 @@ def _relevant(path: str, folders: set[str]) -> bool:
 
 
 async def watch_forever(
-    holder: StateHolder, config_path: Path | None, stop: asyncio.Event, debounce_ms: int = 150
+    holder: StateHolder,
+    status: ReloadStatus,
+    config_path: Path | None,
+    stop: asyncio.Event,
+    bind_host: str | None = None,
+    debounce_ms: int = 150,
 ) -> None:
     while not stop.is_set():
         paths = watched_paths(holder.current(), config_path)
@@ -57,7 +77,7 @@ async def watch_forever(
             ):
                 folders = {str(p) for p in holder.current().config.custom_router_paths}
                 if any(_relevant(p, folders) for _, p in changes):
-                    reload_now(holder, config_path)
+                    reload_now(holder, status, config_path, bind_host)
                 if watched_paths(holder.current(), config_path) != paths:
                     break  # a folder appeared, went away or was renamed: watch the new set
         except Exception:

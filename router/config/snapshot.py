@@ -5,27 +5,57 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ccrouter.config.model import load_config
+from ccrouter.config.model import check_config
 from ccrouter.config.state import RouterState
-from ccrouter.errors import ConfigError
+from ccrouter.errors import ConfigError, ConfigProblem
 from ccrouter.routing.custom import load_routers
 from ccrouter.transformers.registry import TransformerRegistry
 
 
-def build_state(path: str | os.PathLike[str] | None) -> RouterState:
-    config = load_config(path)
+def check_state(
+    path: str | os.PathLike[str] | None, *, require_file: bool = False
+) -> tuple[RouterState | None, list[ConfigProblem]]:
+    """Every problem in one pass: schema, config rules, unknown transformers.
+
+    The state is None when there is any problem. ``require_file``: a missing file is a problem
+    instead of meaning the embedded default (a service that was serving a file must not drop to
+    the default, and its APIKEY, when the file is deleted or renamed).
+    """
+    file = Path(path).expanduser() if path is not None else None
+    if require_file and (file is None or not file.exists()):
+        return None, [
+            ConfigProblem(
+                "",
+                f"{file} was deleted, renamed or cannot be seen; put it back (the last good "
+                "config stays in force until then)",
+            )
+        ]
+    try:
+        config, problems = check_config(file)
+    except ConfigError as exc:
+        return None, exc.problems or [ConfigProblem("", exc.message)]
+    if config is None:
+        return None, problems
     registry = TransformerRegistry()
     transformer_problems = registry.load_user_files(config.user_transformers)
-    problems, warnings = registry.problems(config.providers)
+    errors, warnings = registry.problems(config.providers)
+    problems += errors
     if problems:
-        raise ConfigError(f"{config.path or 'config'} has {len(problems)} problem(s)", problems)
+        return None, problems
     routers, router_problems = load_routers(config.custom_router_paths)
     return RouterState(
         config=config,
         custom_routers=routers,
         registry=registry,
         load_problems=tuple(router_problems + transformer_problems + warnings),
-    )
+    ), []
+
+
+def build_state(path: str | os.PathLike[str] | None, *, require_file: bool = False) -> RouterState:
+    state, problems = check_state(path, require_file=require_file)
+    if state is None:
+        raise ConfigError(f"{path or 'the config'} has {len(problems)} problem(s)", problems)
+    return state
 
 
 def watched_paths(state: RouterState, config_path: Path | None) -> list[Path]:

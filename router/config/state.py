@@ -1,8 +1,11 @@
-"""One immutable snapshot of everything a request reads, and the holder that swaps it.
+"""What the running server keeps besides its config, one object per job.
 
-A request calls ``holder.current()`` once and uses that snapshot to the end, so a hot reload
-never changes the rules under a request in flight. Reloads build a complete new snapshot and
-swap it in one assignment; a failed reload keeps the old one and records why.
+- ``StateHolder``: the current snapshot (``RouterState``). A request calls ``current()`` once
+  and uses that snapshot to the end, so a hot reload never changes the rules under a request in
+  flight. Reloads build a complete new snapshot and swap it in one assignment.
+- ``ReloadStatus``: how many reloads succeeded, and why the last one failed, if it did.
+- ``Statistics``: requests served and the recent routing decisions (for status and statusline).
+- ``SessionMemory``: each session's last token count, for the long-context follow-up rule.
 """
 
 from __future__ import annotations
@@ -48,6 +51,70 @@ class DecisionRecord:
     generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
 
 
+class StateHolder:
+    """The snapshot in force; ``swap`` replaces it whole."""
+
+    def __init__(self, state: RouterState) -> None:
+        self._state = state
+
+    def current(self) -> RouterState:
+        return self._state
+
+    def swap(self, state: RouterState) -> None:
+        self._state = state
+
+
+@dataclass
+class ReloadStatus:
+    reloads: int = 0  # successful reloads since start
+    error: str | None = None  # why the last reload failed (the last good config is kept)
+
+    def succeeded(self) -> None:
+        self.reloads += 1
+        self.error = None
+
+    def failed(self, why: str) -> None:
+        self.error = why
+
+
+class Statistics:
+    """Requests served and the latest decisions, overall and per session (both bounded)."""
+
+    def __init__(self, recent: int = 20, sessions: int = 1000) -> None:
+        self.started_at = time.time()
+        self.requests = 0
+        self.recent: deque[DecisionRecord] = deque(maxlen=recent)
+        self._sessions = sessions
+        self._by_session: OrderedDict[str, DecisionRecord] = OrderedDict()
+
+    def record(self, record: DecisionRecord) -> None:
+        """One request served (whatever its outcome)."""
+        self.requests += 1
+        self.recent.append(record)
+        if record.session_id:
+            self._by_session[record.session_id] = record
+            self._by_session.move_to_end(record.session_id)
+            if len(self._by_session) > self._sessions:
+                self._by_session.popitem(last=False)
+
+    def latest(self, session_id: str | None = None) -> DecisionRecord | None:
+        """The session's last decision, else the last one of any session."""
+        found = self._by_session.get(session_id) if session_id else None
+        if found is None and self.recent:
+            return self.recent[-1]
+        return found
+
+    def uptime_s(self) -> float:
+        return round(time.time() - self.started_at, 1)
+
+    def report(self, last: int = 10) -> dict[str, Any]:
+        return {
+            "uptime_s": self.uptime_s(),
+            "requests": self.requests,
+            "recent": [r.__dict__ for r in list(self.recent)[-last:]],
+        }
+
+
 class SessionMemory:
     """Token count of each session's last request (bounded LRU), for the long-context rule."""
 
@@ -65,47 +132,3 @@ class SessionMemory:
         self._last.move_to_end(session_id)
         if len(self._last) > self._size:
             self._last.popitem(last=False)
-
-
-class StateHolder:
-    def __init__(self, state: RouterState) -> None:
-        self._state = state
-        self.reload_error: str | None = None  # why the last reload failed, if it did
-        self.reloads = 0
-        self.started_at = time.time()
-        self.requests = 0
-        self.recent: deque[DecisionRecord] = deque(maxlen=20)
-        self.last_by_session: OrderedDict[str, DecisionRecord] = OrderedDict()
-        self.sessions = SessionMemory()
-
-    def current(self) -> RouterState:
-        return self._state
-
-    def swap(self, state: RouterState) -> None:
-        self._state = state
-        self.reloads += 1
-        self.reload_error = None
-
-    def fail_reload(self, why: str) -> None:
-        self.reload_error = why
-
-    def record(self, record: DecisionRecord) -> None:
-        self.recent.append(record)
-        if record.session_id:
-            self.last_by_session[record.session_id] = record
-            self.last_by_session.move_to_end(record.session_id)
-            if len(self.last_by_session) > 1000:
-                self.last_by_session.popitem(last=False)
-
-    def status(self) -> dict[str, Any]:
-        state = self._state
-        return {
-            "uptime_s": round(time.time() - self.started_at, 1),
-            "requests": self.requests,
-            "config_path": str(state.config.path) if state.config.path else None,
-            "reloads": self.reloads,
-            "reload_error": self.reload_error,
-            "custom_routers": [r.name for r in state.custom_routers],
-            "load_problems": list(state.load_problems),
-            "recent": [r.__dict__ for r in list(self.recent)[-10:]],
-        }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.applications import Starlette
@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ccrouter import __version__
-from ccrouter.config.state import StateHolder
+from ccrouter.config.state import ReloadStatus, StateHolder, Statistics
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.errors import RouterError, to_anthropic_error
 from ccrouter.routing.tokens import TokenCounter, encoding_status
@@ -34,9 +34,19 @@ def error_response(exc: BaseException) -> Response:
     return json_response(wire.body, wire.status, wire.headers)
 
 
-def build_api(
-    holder: StateHolder, counter: TokenCounter, cooldowns: Cooldowns, lifespan: Any
-) -> Starlette:
+class Served(Protocol):
+    """What these endpoints read of the app (``CCRouterApp``)."""
+
+    holder: StateHolder
+    reload_status: ReloadStatus
+    stats: Statistics
+    counter: TokenCounter
+    cooldowns: Cooldowns
+
+
+def build_api(served: Served, lifespan: Any) -> Starlette:
+    holder, stats, counter = served.holder, served.stats, served.counter
+
     def authorised(request: Request) -> None:
         check_auth(holder.current().config, headers_of(request.scope))
 
@@ -48,7 +58,7 @@ def build_api(
 
     async def models(request: Request) -> Response:
         authorised(request)
-        created = datetime.fromtimestamp(holder.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = datetime.fromtimestamp(stats.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         data = [
             {
                 "type": "model",
@@ -69,7 +79,7 @@ def build_api(
         )
 
     async def health(request: Request) -> Response:
-        return json_response(health_report(holder, cooldowns))
+        return json_response(health_report(served))
 
     async def root(request: Request) -> Response:
         return json_response({"name": "ccrouter", "version": __version__})
@@ -79,18 +89,12 @@ def build_api(
 
     async def status(request: Request) -> Response:
         authorised(request)
-        report = holder.status()
-        report["version"] = __version__
-        report["pid"] = os.getpid()
-        report["cooldowns"] = cooldowns.snapshot()
-        return json_response(report)
+        return json_response(status_report(served))
 
     async def statusline(request: Request) -> Response:
         authorised(request)
         session_id = request.query_params.get("session_id")
-        record = holder.last_by_session.get(session_id) if session_id else None
-        if record is None and holder.recent:
-            record = holder.recent[-1]
+        record = stats.latest(session_id)
         return json_response(record.__dict__ if record else {})
 
     async def router_error(request: Request, exc: Exception) -> Response:
@@ -122,8 +126,9 @@ def build_api(
     )
 
 
-def health_report(holder: StateHolder, cooldowns: Cooldowns) -> dict[str, Any]:
-    config = holder.current().config
+def health_report(served: Served) -> dict[str, Any]:
+    state = served.holder.current()
+    config = state.config
     used = {t.provider for chain in config.routes.values() for t in chain}
     providers = {
         p.name: {
@@ -137,11 +142,11 @@ def health_report(holder: StateHolder, cooldowns: Cooldowns) -> dict[str, Any]:
         for name, info in providers.items()
         if not info["ok"] and name in used
     ]
-    if holder.reload_error:
+    if served.reload_status.error:
         problems.append(
-            f"last config reload failed (serving the previous config): {holder.reload_error}"
+            "last config reload failed (serving the previous config): " + served.reload_status.error
         )
-    problems += list(holder.current().load_problems)
+    problems += list(state.load_problems)
     return {
         "status": "degraded" if problems else "ok",
         "version": __version__,
@@ -151,7 +156,23 @@ def health_report(holder: StateHolder, cooldowns: Cooldowns) -> dict[str, Any]:
         "providers": providers,
         "routes": {name: [str(t) for t in chain] for name, chain in config.routes.items()},
         "tokenizer": encoding_status(),
-        "uptime_s": round(holder.status()["uptime_s"], 1),
-        "requests": holder.requests,
-        "cooldowns": cooldowns.snapshot(),
+        "uptime_s": served.stats.uptime_s(),
+        "requests": served.stats.requests,
+        "cooldowns": served.cooldowns.snapshot(),
+    }
+
+
+def status_report(served: Served) -> dict[str, Any]:
+    """``/api/status`` (behind APIKEY): what ``ccrouter status`` shows."""
+    state = served.holder.current()
+    return {
+        **served.stats.report(),
+        "config_path": str(state.config.path) if state.config.path else None,
+        "reloads": served.reload_status.reloads,
+        "reload_error": served.reload_status.error,
+        "custom_routers": [r.name for r in state.custom_routers],
+        "load_problems": list(state.load_problems),
+        "version": __version__,
+        "pid": os.getpid(),
+        "cooldowns": served.cooldowns.snapshot(),
     }

@@ -1,28 +1,40 @@
-"""Run the server in the foreground: bind checks, uvicorn settings for speed."""
+"""Run the server in the foreground: start checks, uvicorn settings for speed, graceful stop.
+
+SIGTERM (``ccrouter stop``) or Ctrl-C: one log line, no new connections, in-flight requests
+(streams included) finish within ``GRACE_S`` seconds; whatever is still running then is cut.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
 from ccrouter.app import create_app
+from ccrouter.config.checks import bind_problems
+from ccrouter.config.checks import is_loopback as is_loopback  # re-exported: tests, callers
 from ccrouter.errors import ConfigError
 from ccrouter.log import request_log, setup_logging
 
 log = logging.getLogger("ccrouter.server.run")
 
+GRACE_S = 10  # seconds in-flight requests get to finish after SIGTERM
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            busy = len(self.server_state.connections)
+            log.info(
+                "ccrouter stopping (signal %d): finishing %d open connection(s), at most %d s",
+                sig,
+                busy,
+                GRACE_S,
+            )
+        super().handle_exit(sig, frame)
 
 
 def serve(config_path: Path | None, host: str | None = None, port: int | None = None) -> int:
@@ -33,13 +45,10 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
         request_log.setLevel(logging.WARNING)
     host = host or config.host
     port = port if port is not None else config.port
-    if not is_loopback(host) and not config.apikey:
-        raise ConfigError(
-            f"refusing to listen on {host}: without APIKEY in the config anyone who can reach "
-            "this address could use your provider keys; set APIKEY or use 127.0.0.1"
-        )
-    for warning in config.warnings:
-        log.warning("%s", warning)
+    problems = bind_problems(config, host)
+    if problems:
+        raise ConfigError(problems[0].message)
+    app.bind_host = host  # every reload is checked against it too
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only for TCP-protocol
     # listeners; without it every keep-alive response waits ~40 ms for delayed ACKs.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -55,13 +64,14 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
         sock.getsockname()[1],
         config.path or "embedded default",
     )
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             log_level="warning",
             access_log=False,
             lifespan="on",
             timeout_keep_alive=75,
+            timeout_graceful_shutdown=GRACE_S,
             loop="auto",
             http="auto",
             proxy_headers=False,  # ccrouter never reads the client address; skip the work

@@ -115,15 +115,42 @@ def test_validate_reports_invalid_json(config: Path, capsys: pytest.CaptureFixtu
     assert "Traceback" not in out + err
 
 
-def test_validate_warns_about_unknown_route_providers(
+def test_validate_refuses_unknown_route_providers(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config.write_text(
         config.read_text().replace('"think": "local,model-think"', '"think": "gone,m"')
     )
     code, out, _ = run(["config", "validate"], capsys)
-    assert code == 0
-    assert "warning: Router.think uses unknown provider 'gone'" in out
+    assert code == 1
+    assert "  Router.think: unknown provider 'gone' (known: local, openrouter)" in out
+
+
+def test_validate_lists_every_mistake_in_one_pass(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CCROUTER_TEST_UNSET_KEY", raising=False)
+    text = config.read_text()
+    text = text.replace('"API_TIMEOUT_MS": 123000', '"API_TIMEOUT_MS": "soon"')  # schema
+    text = text.replace('"think": "local,model-think"', '"think": "gone,m"')  # provider
+    text = text.replace(  # transformer
+        '"models": ["deepseek/deepseek-r1"]',
+        '"models": ["deepseek/deepseek-r1"], "transformer": {"use": ["no-such-transformer"]}',
+    )
+    text = text.replace('"LOG_LEVEL"', '"APIKEY": "$CCROUTER_TEST_UNSET_KEY",\n  "LOG_LEVEL"')
+    config.write_text(text)
+    code, out, _ = run(["config", "validate"], capsys)
+    assert code == 1
+    assert "4 problem(s)" in out
+    problems = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    assert [p.split(":")[0] for p in problems] == [
+        "API_TIMEOUT_MS",
+        "Router.think",
+        "APIKEY",
+        "Providers[1].transformer.use",
+    ], out
+    assert "set the CCROUTER_TEST_UNSET_KEY environment variable" in problems[2]
+    assert "unknown transformer 'no-such-transformer'" in problems[3]
 
 
 def test_validate_never_prints_a_secret(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

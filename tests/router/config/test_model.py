@@ -116,9 +116,22 @@ def test_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     assert config.providers["p"].missing_key == "set the NOPE_KEY environment variable"
 
 
-def test_unknown_provider_in_router_is_a_warning_not_a_failure(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, {"Providers": [], "Router": {"default": "ghost,m"}}))
-    assert "unknown provider 'ghost'" in config.warnings[0]
+def test_unknown_provider_in_router_is_an_error_naming_route_and_known_providers(
+    tmp_path: Path,
+) -> None:
+    provider = {"name": "local", "api_base_url": "http://127.0.0.1:1/v1"}
+    raw = {"Providers": [provider], "Router": {"default": ["local,m", "ghost,m"]}}
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, raw))
+    assert [str(p) for p in info.value.problems] == [
+        "Router.default[1]: unknown provider 'ghost' (known: local); add it to Providers "
+        "or correct the name"
+    ]
+
+
+def test_blank_apikey_is_no_key() -> None:
+    assert build_config({"APIKEY": "  "}, None).apikey is None
+    assert build_config({"APIKEY": " k "}, None).apikey == " k "
 
 
 def test_invalid_file_lists_every_problem(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from ccrouter.app import CCRouterApp, create_app
+from ccrouter.config.reload import reload_now
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import Text
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
@@ -40,7 +41,7 @@ class Running:
 
     @property
     def reloads(self) -> int:
-        return self.app.holder.reloads
+        return self.app.reload_status.reloads
 
     def write_config(self, config: dict[str, Any] | str) -> None:
         text = config if isinstance(config, str) else json.dumps(config, indent=2)
@@ -112,14 +113,14 @@ async def test_an_edited_config_routes_the_next_request(running: Running) -> Non
         "the new default route",
     )
     assert served(await running.ask(), running.fake, "default", "model-b")
-    assert running.app.holder.reload_error is None
+    assert running.app.reload_status.error is None
 
 
 async def test_invalid_json_keeps_the_old_routes_and_reports_where(running: Running) -> None:
     before = running.reloads
     running.write_config('{\n  "Router": {\n    "default": "openrouter,model-b",,\n  }\n}\n')
-    await eventually(lambda: running.app.holder.reload_error is not None, "a reload error")
-    error = running.app.holder.reload_error or ""
+    await eventually(lambda: running.app.reload_status.error is not None, "a reload error")
+    error = running.app.reload_status.error or ""
     assert str(running.config_path) in error and "line 3" in error, error
     assert running.reloads == before
     assert served(await running.ask(), running.fake, "default", "model-default")
@@ -131,15 +132,15 @@ async def test_invalid_json_keeps_the_old_routes_and_reports_where(running: Runn
     ), report["problems"]
 
     running.write_config(config_with(default="openrouter,model-b"))
-    await eventually(lambda: running.app.holder.reload_error is None, "recovery")
+    await eventually(lambda: running.app.reload_status.error is None, "recovery")
     assert (await running.health())["status"] == "ok"
     assert served(await running.ask(), running.fake, "default", "model-b")
 
 
 async def test_a_schema_error_names_the_json_path(running: Running) -> None:
     running.write_config(config_with(longContextThreshold=-1))
-    await eventually(lambda: running.app.holder.reload_error is not None, "a reload error")
-    assert "Router.longContextThreshold" in (running.app.holder.reload_error or "")
+    await eventually(lambda: running.app.reload_status.error is not None, "a reload error")
+    assert "Router.longContextThreshold" in (running.app.reload_status.error or "")
     assert served(await running.ask(), running.fake, "default", "model-default")
 
 
@@ -165,7 +166,7 @@ async def test_custom_router_files_added_changed_broken_and_removed(running: Run
     # broken: reported (not a failed reload: the config is fine), skipped
     running.write_router("pick.py", "def route(request, config)\n    return 'think'\n")
     await eventually(lambda: routers() == [], "pick.py dropped")
-    assert holder.reload_error is None
+    assert running.app.reload_status.error is None
     assert holder.current().load_problems[0].startswith("pick.py: SyntaxError")
     report = await running.health()
     assert report["status"] == "degraded"
@@ -224,3 +225,103 @@ async def test_a_router_folder_created_while_running_is_picked_up(running: Runni
         "pick.py in the new folder",
         timeout=2.0,
     )
+
+
+# --- reloads keep the start rules (reload_now called directly: no watcher timing) ----------
+
+
+def keyed_app(tmp_path: Path, **overrides: Any) -> CCRouterApp:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(base_config(APIKEY="inbound-secret", **overrides)))
+    return create_app(path, watch=False)
+
+
+async def status_code(app: CCRouterApp, path: str, **headers: str) -> int:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        return (await c.get(path, headers=headers)).status_code
+
+
+async def health_of(app: CCRouterApp) -> dict[str, Any]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        report: dict[str, Any] = (await c.get("/health")).json()
+        return report
+
+
+async def test_deleting_the_config_while_serving_keeps_its_apikey(tmp_path: Path) -> None:
+    app = keyed_app(tmp_path)
+    assert app.config_path is not None
+    app.config_path.unlink()
+    assert not reload_now(app.holder, app.reload_status, app.config_path)
+    assert await status_code(app, "/api/status") == 401
+    assert await status_code(app, "/api/status", **{"x-api-key": "inbound-secret"}) == 200
+    report = await health_of(app)
+    assert report["status"] == "degraded"
+    assert any("was deleted, renamed" in p for p in report["problems"]), report["problems"]
+    assert report["config"] == str(app.config_path)  # still the file's config, not the default
+
+
+async def test_an_unreadable_config_keeps_the_last_good_one(tmp_path: Path) -> None:
+    app = keyed_app(tmp_path)
+    assert app.config_path is not None
+    app.config_path.unlink()
+    app.config_path.mkdir()  # a folder where the file was: reading fails
+    assert not reload_now(app.holder, app.reload_status, app.config_path)
+    assert app.holder.current().config.apikey == "inbound-secret"
+    assert "cannot read" in (app.reload_status.error or "")
+
+
+async def test_a_service_started_without_a_file_uses_the_default_then_the_new_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.json"
+    app = create_app(path, watch=False)
+    assert app.holder.current().config.path is None  # the embedded default
+    assert reload_now(app.holder, app.reload_status, path)  # still no file: still the default
+    path.write_text(json.dumps(base_config()))
+    assert reload_now(app.holder, app.reload_status, path)
+    assert app.holder.current().config.path == path
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        ({"Router": {"default": "ghost,m"}}, "unknown provider 'ghost'"),
+        ({"APIKEY": "$CCROUTER_TEST_UNSET_VAR"}, "set the CCROUTER_TEST_UNSET_VAR environment"),
+    ],
+)
+async def test_a_reload_breaking_a_start_rule_is_refused(
+    tmp_path: Path, edit: dict[str, Any], why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CCROUTER_TEST_UNSET_VAR", raising=False)
+    app = keyed_app(tmp_path)
+    assert app.config_path is not None
+    app.config_path.write_text(json.dumps(base_config(**edit)))
+    assert not reload_now(app.holder, app.reload_status, app.config_path)
+    assert why in (app.reload_status.error or "")
+    assert app.holder.current().config.apikey == "inbound-secret"
+    report = await health_of(app)
+    assert report["status"] == "degraded" and any(why in p for p in report["problems"])
+
+
+async def test_a_reload_dropping_the_apikey_of_a_public_bind_is_refused(tmp_path: Path) -> None:
+    app = keyed_app(tmp_path)
+    assert app.config_path is not None
+    app.config_path.write_text(json.dumps(base_config(APIKEY="   ")))  # blank is no key
+    assert not reload_now(app.holder, app.reload_status, app.config_path, bind_host="0.0.0.0")
+    assert "refusing to listen on 0.0.0.0" in (app.reload_status.error or "")
+    assert await status_code(app, "/api/status") == 401
+    # On loopback the same edit is fine: the key is simply gone.
+    assert reload_now(app.holder, app.reload_status, app.config_path, bind_host="127.0.0.1")
+    assert await status_code(app, "/api/status") == 200
+
+
+async def test_deleting_the_config_while_serving_live(running: Running) -> None:
+    """The same through the file watcher: the last good config stays, /health says why."""
+    running.config_path.unlink()
+    await eventually(lambda: running.app.reload_status.error is not None, "a reload error")
+    assert "was deleted, renamed" in (running.app.reload_status.error or "")
+    assert served(await running.ask(), running.fake, "default", "model-default")
+    assert (await running.health())["config"] == str(running.config_path)
+    running.write_config(config_with(default="openrouter,model-b"))
+    await eventually(lambda: running.app.reload_status.error is None, "recovery")
+    assert served(await running.ask(), running.fake, "default", "model-b")

@@ -1,18 +1,31 @@
-"""The holder swaps whole snapshots and remembers recent decisions and sessions."""
+"""The snapshot holder, reload status, statistics and session memory: one job each."""
 
 from __future__ import annotations
 
 from ccrouter.config.snapshot import build_state
-from ccrouter.config.state import DecisionRecord, SessionMemory, StateHolder
+from ccrouter.config.state import (
+    DecisionRecord,
+    ReloadStatus,
+    SessionMemory,
+    StateHolder,
+    Statistics,
+)
 
 
-def test_swap_and_failed_reload() -> None:
+def test_swap_replaces_the_whole_snapshot() -> None:
     first, second = build_state(None), build_state(None)
     holder = StateHolder(first)
-    holder.fail_reload("bad edit")
-    assert holder.current() is first and holder.status()["reload_error"] == "bad edit"
+    assert holder.current() is first
     holder.swap(second)
-    assert holder.current() is second and holder.reload_error is None
+    assert holder.current() is second
+
+
+def test_reload_status_counts_successes_and_keeps_the_last_failure() -> None:
+    status = ReloadStatus()
+    status.failed("bad edit")
+    assert (status.reloads, status.error) == (0, "bad edit")
+    status.succeeded()
+    assert (status.reloads, status.error) == (1, None)
 
 
 def test_session_memory_is_bounded() -> None:
@@ -23,8 +36,14 @@ def test_session_memory_is_bounded() -> None:
     assert memory.get("a") is None and memory.get("c") == 3 and memory.get(None) is None
 
 
-def test_recent_decisions_by_session() -> None:
-    holder = StateHolder(build_state(None))
-    holder.record(DecisionRecord(0.0, "think", "p,m", "why", 10, "ok", session_id="s1"))
-    assert holder.last_by_session["s1"].route == "think"
-    assert holder.status()["recent"][0]["target"] == "p,m"
+def test_statistics_count_requests_and_remember_decisions_by_session() -> None:
+    stats = Statistics(recent=2, sessions=1)
+    stats.record(DecisionRecord(0.0, "think", "p,m", "why", 10, "ok", session_id="s1"))
+    stats.record(DecisionRecord(0.0, "default", "p,n", "why", 10, "ok"))
+    assert stats.requests == 2
+    found = stats.latest("s1")
+    assert found is not None and found.route == "think"
+    assert stats.latest("unknown") is stats.recent[-1]
+    stats.record(DecisionRecord(0.0, "think", "p,m", "why", 10, "ok", session_id="s2"))
+    assert stats.latest("s1") is stats.recent[-1]  # s1 was forgotten (bound 1): the latest
+    assert [r["target"] for r in stats.report()["recent"]] == ["p,n", "p,m"]

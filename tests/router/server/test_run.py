@@ -45,3 +45,21 @@ def test_busy_port_is_one_clear_error(tmp_path: Path) -> None:
             serve(path, port=busy.getsockname()[1])
     finally:
         busy.close()
+
+
+@pytest.mark.parametrize(
+    ("config", "why"),
+    [
+        ({"Router": {"default": "ghost,m"}}, "Router.default: unknown provider 'ghost'"),
+        ({"APIKEY": "$CCROUTER_TEST_UNSET"}, "APIKEY: $CCROUTER_TEST_UNSET is not set"),
+    ],
+)
+def test_start_refuses_a_config_breaking_a_rule(
+    tmp_path: Path, config: dict[str, object], why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CCROUTER_TEST_UNSET", raising=False)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(ConfigError) as info:
+        serve(path)
+    assert why in str(info.value)
