@@ -6,10 +6,11 @@
     async with fake.serve() as base_url: ...   # real uvicorn on 127.0.0.1, base_url ends in /api/v1
 
 Routes, each under ``/api/v1``, ``/v1`` and bare: ``POST /chat/completions``, ``POST /messages``
-(the Anthropic skin), ``POST /messages/count_tokens``, ``GET /models``. Control routes for a fake
-in another process (``python -m ccrouter.testing.fake``): ``POST /_fake/script``
-``{"model", "responses"}``, ``POST /_fake/rule`` ``{"when", "response"}``, ``POST /_fake/default``
-``{"response"}``, ``GET /_fake/requests``, ``GET /_fake/stats``, ``POST /_fake/reset``.
+(the Anthropic skin), ``POST /messages/count_tokens``, ``GET /models`` (``fake.models``; see
+``fake/models.py``). Control routes for a fake in another process (``python -m
+ccrouter.testing.fake``): ``POST /_fake/script`` ``{"model", "responses"}``, ``POST /_fake/rule``
+``{"when", "response"}``, ``POST /_fake/default`` ``{"response"}``, ``POST /_fake/models``
+``{"models", "replace"?}``, ``GET /_fake/requests``, ``GET /_fake/stats``, ``POST /_fake/reset``.
 
 Every non-control request is recorded in ``fake.requests``. A client abandoning a response before
 its end (http.disconnect in server mode, ``aclose()`` before the end in transport mode) counts in
@@ -31,39 +32,16 @@ import orjson
 
 from ccrouter.testing.fake.anthropic import ANTHROPIC
 from ccrouter.testing.fake.chat import CHAT
+from ccrouter.testing.fake.models import (
+    DEFAULT_MODELS,
+    entries_from_json,
+    model_entry,
+    replace_entry,
+)
 from ccrouter.testing.fake.render import Context, Dialect, Reply, json_reply, render
 from ccrouter.testing.fake.script import Predicate, RecordedRequest, Responder, Script
 from ccrouter.testing.fake.server import abort_connection, run_process, serve_in_loop
 from ccrouter.types import ASGIApp, Receive, Scope, Send
-
-_TOOLS = ["tools", "tool_choice", "max_tokens", "temperature", "stop"]
-_REASONING = [*_TOOLS, "reasoning", "include_reasoning"]
-
-
-def _model(model_id: str, context: int, max_out: int, params: list[str]) -> dict[str, Any]:
-    return {
-        "id": model_id,
-        "name": model_id,
-        "context_length": context,
-        "top_provider": {
-            "context_length": context,
-            "max_completion_tokens": max_out,
-            "is_moderated": False,
-        },
-        "supported_parameters": params,
-        "pricing": {"prompt": "0.000003", "completion": "0.000015"},
-    }
-
-
-# What GET /models lists unless FakeOpenRouter(models=...) says otherwise.
-DEFAULT_MODELS: tuple[dict[str, Any], ...] = (
-    _model("anthropic/claude-sonnet-4.5", 1_000_000, 64_000, _REASONING),
-    _model("anthropic/claude-haiku-4.5", 200_000, 64_000, _REASONING),
-    _model("google/gemini-2.5-pro", 1_048_576, 65_536, [*_REASONING, "response_format"]),
-    _model("moonshotai/kimi-k2", 131_072, 16_384, _TOOLS),
-    _model("deepseek/deepseek-chat", 163_840, 8_192, [*_TOOLS, "response_format"]),
-    _model("mistralai/mistral-7b-instruct", 32_768, 4_096, ["max_tokens", "temperature"]),
-)
 
 
 class FakeOpenRouter:
@@ -72,7 +50,9 @@ class FakeOpenRouter:
     ) -> None:
         self.requests: list[RecordedRequest] = []
         self.disconnects = 0
-        self.models: list[dict[str, Any]] = [dict(model) for model in models or DEFAULT_MODELS]
+        self.models: list[dict[str, Any]] = [
+            dict(model) for model in (DEFAULT_MODELS if models is None else models)
+        ]
         self.provider = provider
         self._script = Script()
         self._disconnect_event: asyncio.Event | None = None
@@ -86,6 +66,7 @@ class FakeOpenRouter:
             ("POST", "/_fake/script"): lambda body: self._load({"scripts": [body]}),
             ("POST", "/_fake/rule"): lambda body: self._load({"rules": [body]}),
             ("POST", "/_fake/default"): self._control_default,
+            ("POST", "/_fake/models"): self._control_models,
             ("GET", "/_fake/requests"): self._control_requests,
             ("GET", "/_fake/stats"): self._control_stats,
             ("POST", "/_fake/reset"): self._control_reset,
@@ -111,8 +92,16 @@ class FakeOpenRouter:
         self._script.on(when, response)
 
     def load(self, data: Mapping[str, Any]) -> None:
-        """Apply a JSON script (see ``Script.load``); the ``--script`` file has this shape."""
-        self._script.load(data)
+        """Apply a JSON script (see ``Script.load``) plus ``"models"`` (see ``set_model``); the
+        ``--script`` file has this shape."""
+        models = entries_from_json(data["models"]) if "models" in data else []
+        self._script.load({key: value for key, value in data.items() if key != "models"})
+        for entry in models:
+            replace_entry(self.models, entry)
+
+    def set_model(self, model_id: str, **facts: Any) -> None:
+        """Add or replace one ``GET /models`` entry; ``facts`` as ``model_entry`` takes them."""
+        replace_entry(self.models, model_entry(model_id, **facts))
 
     def pending(self, model: str | None) -> int:
         return self._script.pending(model)
@@ -175,6 +164,16 @@ class FakeOpenRouter:
         if not isinstance(body, dict) or "response" not in body:
             raise ValueError('the body must be {"response": spec}')
         return self._load({"default": body["response"]})
+
+    def _control_models(self, body: Any) -> Reply:
+        if not isinstance(body, dict) or "models" not in body:
+            raise ValueError('the body must be {"models": [...], "replace"?: bool}')
+        entries = entries_from_json(body["models"])
+        if body.get("replace"):
+            self.models.clear()
+        for entry in entries:
+            replace_entry(self.models, entry)
+        return json_reply(200, {"ok": True, "models": len(self.models)})
 
     def _control_requests(self, body: Any) -> Reply:
         return json_reply(200, [request.to_json() for request in self.requests])

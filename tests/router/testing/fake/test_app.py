@@ -16,7 +16,8 @@ import orjson
 import pytest
 
 from ccrouter.sse import ServerSentEvent, SSEDecoder
-from ccrouter.testing.fake.app import DEFAULT_MODELS, FakeOpenRouter
+from ccrouter.testing.fake.app import FakeOpenRouter
+from ccrouter.testing.fake.models import DEFAULT_MODELS
 from ccrouter.testing.fake.script import (
     BadJSON,
     Cut,
@@ -447,3 +448,16 @@ async def test_runs_as_a_process(tmp_path: Path, stop_signal: signal.Signals) ->
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_models_control_route(env: Env) -> None:
+    client = env.client
+    body = {"models": [{"id": "fake/ctx-32k", "context": 32_768}], "replace": True}
+    answer = await client.post(env.url("/_fake/models"), json=body)
+    assert answer.json() == {"ok": True, "models": 1}
+    data = (await client.get("/models")).json()["data"]
+    assert [m["id"] for m in data] == ["fake/ctx-32k"]
+    assert data[0]["context_length"] == 32_768
+    bad = await client.post(env.url("/_fake/models"), json={"models": [{"nope": 1}]})
+    assert bad.status_code == 400
+    assert (await client.post(env.url("/_fake/models"), json=[])).status_code == 400
