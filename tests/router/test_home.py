@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from ccrouter.home import ccrouter_home, ensure_home, log_path, pid_path, rotate_log
+from ccrouter.config.load import resolve_config_path
+from ccrouter.config.model import build_config
+from ccrouter.home import (
+    ccrouter_home,
+    default_config_path,
+    ensure_home,
+    log_path,
+    pid_path,
+    rotate_log,
+)
 
 
 def test_home_defaults_to_dot_ccrouter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -20,6 +29,17 @@ def test_ccrouter_home_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert ensure_home() == tmp_path / "h" and (tmp_path / "h").is_dir()
     assert pid_path() == tmp_path / "h" / "ccrouter.pid"
     assert log_path() == tmp_path / "h" / "ccrouter.log"
+
+
+def test_ccrouter_home_moves_the_default_config_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CCROUTER_HOME", str(tmp_path / "h"))
+    monkeypatch.delenv("CCROUTER_CONFIG", raising=False)
+    assert default_config_path() == tmp_path / "h" / "config.json"
+    assert resolve_config_path(None) == tmp_path / "h" / "config.json"
+    # the embedded default config's relative paths are relative to the home as well
+    assert build_config({}, None).custom_router_paths == (tmp_path / "h" / "custom_routers",)
 
 
 def test_rotate_log(tmp_path: Path) -> None:
