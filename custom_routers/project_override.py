@@ -3,7 +3,7 @@
 config.json:
 
     "ProjectRoutes": {
-        "~/work/client-a": "openrouter,anthropic/claude-sonnet-4.5",
+        "~/code/client-a": "openrouter,anthropic/claude-sonnet-4.5",
         "/srv/oss": "think",
         "~/scratch": ["openrouter,deepseek/deepseek-chat", "openrouter,moonshotai/kimi-k2"]
     }
