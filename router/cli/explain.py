@@ -4,12 +4,17 @@ Runs the server's own steps (``TokenCounter.count_request`` → ``build_route_re
 ``messages.classify``, custom routers included) on one request, without calling any upstream.
 The one difference: the server also remembers each session's last token count (for the
 long-context follow-up rule); a single file has no such history.
+
+Which config: ``--config`` when given; else the running router's (pid file, or a ccrouter
+answering at the configured address), so the answer is about the router Claude Code talks to;
+else the usual lookup (``$CCROUTER_CONFIG``, ``~/.ccrouter/config.json``, embedded default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +32,7 @@ class Explanation:
     tokens: int
     decision_ms: float
     config: str
+    config_source: str  # why this config: "--config", "the running router (pid 12)", …
     model: str  # the model the request asked for
     session_id: str | None
     long_context_threshold: int
@@ -68,8 +74,30 @@ def read_request(source: str) -> tuple[dict[str, Any], dict[str, str]]:
     return body, headers
 
 
+def config_to_explain(explicit: str | None) -> tuple[Path | None, str]:
+    """(config path or None for the embedded default, where it came from)."""
+    from ccrouter.cli.common import find_service
+    from ccrouter.config.load import resolve_config_path
+
+    path = resolve_config_path(explicit)
+    if explicit:
+        if not path.exists():
+            raise CLIError(f"config file {path} does not exist")
+        return path, "--config"
+    service = find_service(path)
+    if service is not None:
+        whose = f"pid {service.record.pid}" if service.record else service.url
+        served = Path(service.config) if service.config else None
+        return (served if served and served.exists() else None), f"the running router ({whose})"
+    source = "$CCROUTER_CONFIG" if os.environ.get("CCROUTER_CONFIG") else "the default location"
+    return (path if path.exists() else None), source
+
+
 async def explain(
-    config_path: Path | None, body: dict[str, Any], headers: dict[str, str]
+    config_path: Path | None,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    config_source: str = "",
 ) -> Explanation:
     from ccrouter.config.snapshot import build_state
     from ccrouter.errors import RouterError
@@ -101,11 +129,19 @@ async def explain(
         tokens=tokens,
         decision_ms=round(ms, 3),
         config=str(state.config.path) if state.config.path else "embedded default",
+        config_source=config_source,
         model=view.model,
         session_id=session_id_of(body, headers),
         long_context_threshold=state.config.long_context_threshold,
         warnings=warnings,
     )
+
+
+def long_context_note(result: Explanation) -> str:
+    """Says whether the count passes the threshold, so the line cannot be read as "long"."""
+    threshold = result.long_context_threshold
+    verdict = "long" if result.tokens > threshold else "not long"
+    return f"longContext threshold {threshold}: {verdict}"
 
 
 def render(result: Explanation) -> list[str]:
@@ -115,10 +151,12 @@ def render(result: Explanation) -> list[str]:
         f"model:     {result.target or '(none)'}",
         f"fallbacks: {fallbacks}",
         f"reason:    {result.reason}",
-        f"tokens:    {result.tokens} (longContext over {result.long_context_threshold})",
+        f"tokens:    {result.tokens} ({long_context_note(result)})",
         f"decided:   in {result.decision_ms:.2f} ms (token count included)",
         f"requested: {result.model or '(no model)'}",
-        f"config:    {result.config}",
+        f"config:    {result.config} (from {result.config_source})"
+        if result.config_source
+        else f"config:    {result.config}",
     ]
     return lines + [f"warning:   {w}" for w in result.warnings]
 
@@ -126,13 +164,9 @@ def render(result: Explanation) -> list[str]:
 def cmd_explain(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ccrouter.config.load import resolve_config_path
-
-    path = resolve_config_path(args.config)
-    if args.config and not path.exists():
-        raise CLIError(f"config file {path} does not exist")
+    path, source = config_to_explain(args.config)
     body, headers = read_request(args.request)
-    result = asyncio.run(explain(path if path.exists() else None, body, headers))
+    result = asyncio.run(explain(path, body, headers, source))
     if args.json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
@@ -147,7 +181,8 @@ def register(sub: SubParsers, config_arg: ConfigArg) -> None:
         description="Classify one request exactly as the server does (custom routers "
         "included) and print the route, chosen model, fallback chain, reason, token count "
         "and how long the decision took. REQUEST is a Messages request body, or a recorded "
-        "request {method, path, headers: [[name, value], …], body}; `-` reads stdin.",
+        "request {method, path, headers: [[name, value], …], body}; `-` reads stdin. "
+        "Without --config it uses the running router's config when one runs.",
     )
     explain_parser.add_argument("request", metavar="REQUEST.json")
     config_arg(explain_parser)

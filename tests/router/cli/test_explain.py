@@ -19,6 +19,7 @@ from tests.router.cli.support import free_port, write_config
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = write_config(tmp_path, free_port())
     monkeypatch.setenv("CCROUTER_CONFIG", str(path))
+    monkeypatch.setenv("CCROUTER_HOME", str(tmp_path / "home"))  # no pid file: nothing runs
     return path
 
 
@@ -94,7 +95,8 @@ def test_a_plain_body_and_the_text_output(
     assert "model:     local,model-think" in out
     assert "reason:    keyword 'ultrathink' in the latest user turn" in out
     assert "fallbacks: none" in out
-    assert "tokens:    " in out and "(longContext over 60000)" in out
+    assert "tokens:    " in out and "(longContext threshold 60000: not long)" in out
+    assert f"config:    {config} (from $CCROUTER_CONFIG)" in out
     assert "decided:   in " in out
 
 
@@ -184,3 +186,45 @@ def test_explain_reads_stdin(
 
     monkeypatch.setattr("sys.stdin", io.StringIO(synthetic(tmp_path).read_text()))
     assert explain_json(capsys, "-")["route"] == "default"
+
+
+def test_the_running_routers_config_is_used(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pid file naming a live process (this one) and another config: explain follows it."""
+    import os
+
+    from ccrouter.cli.common import ServiceRecord, write_record
+    from ccrouter.home import ensure_home
+
+    served = tmp_path / "served"
+    served.mkdir()
+    served_config = write_config(served, free_port())
+    served_config.write_text(
+        served_config.read_text().replace('"default": [', '"default": ["openrouter,x", ')
+    )
+    ensure_home()
+    write_record(ServiceRecord(os.getpid(), "127.0.0.1", 1, str(served_config), "log"))
+    result = explain_json(capsys, str(synthetic(tmp_path)))
+    assert result["config"] == str(served_config)
+    assert result["config_source"] == f"the running router (pid {os.getpid()})"
+    assert result["target"] == "openrouter,x"
+    # --config still wins.
+    assert explain_json(capsys, str(synthetic(tmp_path)), "--config", str(config))["config"] == (
+        str(config)
+    )
+
+
+def test_the_token_line_says_whether_the_request_is_long(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config.write_text(
+        config.read_text().replace(
+            '"background": "local,model-b",',
+            '"background": "local,model-b", "longContextThreshold": 5,',
+        )
+    )
+    words = " ".join(f"word{i}" for i in range(50))
+    body = synthetic(tmp_path, messages=[{"role": "user", "content": words}])
+    assert main(["explain", str(body)]) == 0
+    assert "(longContext threshold 5: long)" in capsys.readouterr().out
