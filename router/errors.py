@@ -14,8 +14,6 @@ unexpected exception becomes a 500 ``api_error`` whose message never carries a s
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,15 +190,6 @@ def as_upstream_error(exc: RouterError) -> UpstreamError:
     if isinstance(exc, UpstreamError):
         return exc
     return UpstreamError(exc.message, status=exc.status, error_type=exc.error_type)
-
-
-_ID_PREFIX = secrets.token_hex(6)  # per process, so ids stay unique across restarts
-_ID_COUNTER = itertools.count(1)
-
-
-def new_request_id() -> str:
-    """``req_`` + 24 hex digits: a random per-process prefix and a counter (no syscall)."""
-    return f"req_{_ID_PREFIX}{next(_ID_COUNTER):012x}"
 
 
 @dataclass

@@ -9,10 +9,10 @@ accepts (cache_control, reasoning replay formats, thinking signatures).
 from __future__ import annotations
 
 import functools
-import itertools
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ccrouter.ids import new_message_id
 
 Family = Literal["anthropic", "google", "openai", "deepseek", "xai", "other"]
 # "openrouter": OpenRouter's chat-completions dialect (reasoning object, reasoning_details replay,
@@ -34,15 +34,6 @@ def family_of(model: str) -> Family:
     if m.startswith("x-ai/") or "grok" in m:
         return "xai"
     return "other"
-
-
-_ID_PREFIX = secrets.token_hex(6)  # per process: ids stay unique across restarts
-_ID_COUNTER = itertools.count(1)
-
-
-def new_message_id() -> str:
-    """``msg_`` + 24 hex digits, like Anthropic's: a random per-process prefix and a counter."""
-    return f"msg_{_ID_PREFIX}{next(_ID_COUNTER):012x}"
 
 
 @dataclass(slots=True)
