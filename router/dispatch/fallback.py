@@ -7,6 +7,9 @@ that, a failure becomes an Anthropic ``event: error`` and the stream ends.
 
 Errors another model cannot fix (400, 401, 402, 403 — a malformed request, a bad key, no
 credit, a refusal) return at once. A model that keeps failing is cooled down and skipped.
+
+The caller passes in the ``Outcome`` the walk fills, so what was tried is known whether the walk
+answers or raises (the response headers and the log line say it either way).
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,7 +27,7 @@ from ccrouter.config.model import Target
 from ccrouter.config.state import RouterState
 from ccrouter.dispatch.attempt import Prepared, RequestMeta, prepare, send
 from ccrouter.dispatch.cooldown import Cooldowns
-from ccrouter.dispatch.pipes import PassthroughPipe, Pipe, TranslatingPipe
+from ccrouter.dispatch.pipes import PassthroughPipe, Pipe, TranslatingPipe, UpstreamSummary
 from ccrouter.errors import (
     AllModelsFailedError,
     Attempt,
@@ -45,9 +47,9 @@ T = TypeVar("T")
 class Outcome:
     """What happened, for the log line and the response headers."""
 
-    attempts: list[Attempt] = field(default_factory=list)
-    target: Target | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)  # the failed ones, in order
+    target: Target | None = None  # the model that answered
+    summary: UpstreamSummary | None = None  # set once its answer is complete
 
     def tried_header(self) -> str:
         """``openrouter,a (429), openrouter,b (ok)``: every model tried, in order."""
@@ -61,7 +63,6 @@ class Outcome:
 class StreamResult:
     first: bytes  # everything up to and including the first content event
     rest: AsyncIterator[bytes]
-    outcome: Outcome
 
 
 class Dispatcher:
@@ -79,20 +80,30 @@ class Dispatcher:
             return ready
         return sorted(targets, key=lambda t: self.cooldowns.cooling(str(t)))[:1]
 
-    async def complete(
-        self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
-    ) -> tuple[dict[str, Any], Outcome]:
-        outcome = Outcome()
-        one = functools.partial(self._complete_one, state, outcome=outcome)  # no extra frame
-        message = await self._walk(state, decision, body, meta, outcome, False, one)
-        return message, outcome
+    def complete(
+        self,
+        state: RouterState,
+        decision: Decision,
+        body: dict[str, Any],
+        meta: RequestMeta,
+        outcome: Outcome,
+    ) -> Awaitable[dict[str, Any]]:
+        """The Anthropic message of the first model that answers (the walk's coroutine itself:
+        one frame fewer per resume)."""
+        one = functools.partial(self._complete_one, state, outcome=outcome)
+        return self._walk(state, decision, body, meta, outcome, False, one)
 
-    async def open_stream(
-        self, state: RouterState, decision: Decision, body: dict[str, Any], meta: RequestMeta
-    ) -> StreamResult:
-        outcome = Outcome()
+    def open_stream(
+        self,
+        state: RouterState,
+        decision: Decision,
+        body: dict[str, Any],
+        meta: RequestMeta,
+        outcome: Outcome,
+    ) -> Awaitable[StreamResult]:
+        """The first model whose stream reached content: its held events and the rest."""
         one = functools.partial(self._open_one, state, outcome=outcome)
-        return await self._walk(state, decision, body, meta, outcome, True, one)
+        return self._walk(state, decision, body, meta, outcome, True, one)
 
     async def _walk(
         self,
@@ -189,11 +200,7 @@ class Dispatcher:
         if prepared.provider.kind == "anthropic":
             return dict(body)
         if isinstance(body, dict):  # kept for the log line
-            usage = body.get("usage")
-            outcome.summary = {
-                "cost": usage.get("cost") if isinstance(usage, dict) else None,
-                "generation_id": body.get("id"),
-            }
+            outcome.summary = UpstreamSummary.of_completion(body)
         for transformer in reversed(prepared.chain):
             body = transformer.transform_response(body, prepared.ctx)
         return to_anthropic_message(body, prepared.ctx)
@@ -217,7 +224,7 @@ class Dispatcher:
                     held.append(pipe.finish())  # a whole answer without a content block
                     await response.close()
                     outcome.summary = pipe.summary()
-                    return StreamResult(b"".join(held), _empty(), outcome)
+                    return StreamResult(b"".join(held), _empty())
                 held.append(pipe.feed(raw))
         except TransportError as exc:
             await _close(response, chunks)
@@ -229,7 +236,7 @@ class Dispatcher:
         except BaseException:
             await _close(response, chunks)
             raise
-        return StreamResult(b"".join(held), _relay(response, chunks, pipe, outcome), outcome)
+        return StreamResult(b"".join(held), _relay(response, chunks, pipe, outcome))
 
     def _failed(
         self, state: RouterState, target: Target, exc: UpstreamError, outcome: Outcome
@@ -247,7 +254,9 @@ class Dispatcher:
 
 
 def _short(exc: UpstreamError, target: Target) -> str:
-    text = exc.message.removeprefix(f"{target}: ")  # the attempt already names its model
+    # The attempt already names its model; without it, models failing alike read alike.
+    name = str(target)
+    text = exc.message.removeprefix(f"{name}: ").removeprefix(f"{name} ")
     return text if len(text) <= 160 else text[:157] + "…"
 
 
@@ -265,7 +274,6 @@ async def _relay(
     response: UpstreamResponse, chunks: AsyncIterator[bytes], pipe: Pipe, outcome: Outcome
 ) -> AsyncIterator[bytes]:
     """The rest of a committed stream; failures become an ``event: error``; always closes."""
-    started = time.perf_counter()
     try:
         try:
             async for raw in chunks:
@@ -287,4 +295,3 @@ async def _relay(
     finally:
         await _close(response, chunks)
         outcome.summary = pipe.summary()
-        outcome.summary["stream_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -9,6 +9,7 @@ upstream failures; the dispatcher decides between falling back and an ``event: e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -21,6 +22,26 @@ from ccrouter.transformers.context import TranslationContext
 from ccrouter.types import Event
 
 
+@dataclass(frozen=True, slots=True)
+class UpstreamSummary:
+    """What an upstream said about its answer, for the request's log line and ``/api/status``."""
+
+    cost: float | None = None  # what OpenRouter charged, when it says
+    generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
+    stop_reason: str | None = None
+
+    @classmethod
+    def of_completion(cls, body: dict[str, Any]) -> UpstreamSummary:
+        """From a non-streaming OpenAI chat completion."""
+        usage = body.get("usage")
+        cost = usage.get("cost") if isinstance(usage, dict) else None
+        generation = body.get("id")
+        return cls(
+            float(cost) if isinstance(cost, int | float) else None,
+            generation if isinstance(generation, str) else None,
+        )
+
+
 class Pipe(Protocol):
     @property
     def started_content(self) -> bool: ...
@@ -28,7 +49,7 @@ class Pipe(Protocol):
     def feed(self, raw: bytes) -> bytes: ...
     def finish(self) -> bytes: ...
     def fail(self, exc: BaseException) -> bytes: ...
-    def summary(self) -> dict[str, Any]: ...
+    def summary(self) -> UpstreamSummary: ...
 
 
 class TranslatingPipe:
@@ -126,14 +147,12 @@ class TranslatingPipe:
     def fail(self, exc: BaseException) -> bytes:
         return encode_events(self._translator.fail(exc))
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> UpstreamSummary:
         t = self._translator
-        return {
-            "usage": getattr(t, "usage", None),
-            "stop_reason": getattr(t, "stop_reason", None),
-            "cost": getattr(t, "cost", None),
-            "generation_id": getattr(t, "generation_id", None),
-        }
+        generation = t.generation_id
+        return UpstreamSummary(
+            t.cost, generation if isinstance(generation, str) else None, t.stop_reason
+        )
 
 
 class PassthroughPipe:
@@ -144,7 +163,6 @@ class PassthroughPipe:
         self._decoder = SSEDecoder()
         self.started_content = False
         self._stopped = False
-        self._usage: dict[str, Any] | None = None
         self._stop_reason: str | None = None
 
     def feed(self, raw: bytes) -> bytes:
@@ -160,7 +178,6 @@ class PassthroughPipe:
         elif event == "message_delta":
             try:
                 parsed = orjson.loads(data)
-                self._usage = parsed.get("usage")
                 self._stop_reason = (parsed.get("delta") or {}).get("stop_reason")
             except (orjson.JSONDecodeError, AttributeError):
                 pass
@@ -193,5 +210,5 @@ class PassthroughPipe:
     def fail(self, exc: BaseException) -> bytes:
         return encode_event("error", error_event_data(exc))
 
-    def summary(self) -> dict[str, Any]:
-        return {"usage": self._usage, "stop_reason": self._stop_reason}
+    def summary(self) -> UpstreamSummary:
+        return UpstreamSummary(stop_reason=self._stop_reason)

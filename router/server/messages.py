@@ -3,6 +3,10 @@
 Raw ASGI keeps the hot path short (no framework request objects) and lets the handler watch for
 the client going away: a disconnect at any point — while models are tried or mid-stream —
 cancels the work, which closes the upstream connection.
+
+The answer is a stream or a JSON message (``_stream``/``_json``, sending through
+``ccrouter.server.responders``); the request's record is built once, at the end
+(``ccrouter.server.record``).
 """
 
 from __future__ import annotations
@@ -11,23 +15,30 @@ import asyncio
 import hmac
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from ccrouter.config.model import Config
-from ccrouter.config.state import DecisionRecord, RouterState, StateHolder
+from ccrouter.config.state import RouterState, SessionMemory, StateHolder, Statistics
 from ccrouter.dispatch.attempt import RequestMeta, user_hash_of
 from ccrouter.dispatch.fallback import Dispatcher, Outcome
-from ccrouter.errors import AuthenticationError, RouterError, to_anthropic_error
-from ccrouter.ids import new_request_id
+from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
 from ccrouter.log import log_request, request_log
 from ccrouter.routing.conversation import Conversations
-from ccrouter.routing.decide import decide
+from ccrouter.routing.decide import Decided, decide
 from ccrouter.routing.features import strip_subagent_tag
 from ccrouter.routing.rules import Decision
 from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.record import decision_record, log_line
+from ccrouter.server.responders import (
+    EVENT_STREAM,
+    JSON,
+    routing_headers,
+    send_error,
+    send_json,
+    send_stream,
+)
 from ccrouter.server.validate import check_messages_request, parse_json_body
 from ccrouter.types import Receive, Scope, Send
 
@@ -78,6 +89,52 @@ async def read_body(receive: Receive) -> bytes:
             return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
+class DisconnectWatch:
+    """Cancels the request's task when the client disconnects, once an answer takes a while.
+
+    The watcher is a Task; most answers come back within ``WATCH_AFTER_S`` and never need one,
+    and a model that takes longer pays ~15 µs once.
+    """
+
+    __slots__ = ("_receive", "_task", "_timer", "_watcher", "_done")
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._task = asyncio.current_task()
+        self._timer: asyncio.TimerHandle | None = None
+        self._watcher: asyncio.Task[None] | None = None
+        self._done = False
+
+    def arm(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, self._start)
+
+    def _start(self) -> None:
+        self._watcher = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                if not self._done and self._task is not None:
+                    self._task.cancel()
+                return
+
+    def absorb(self) -> bool:
+        """Whether a cancellation was ours (the client left; it is then undone), not a shutdown."""
+        if self._watcher is None or not self._watcher.done():
+            return False
+        if self._task is not None:
+            self._task.uncancel()  # handled: the task is not "cancelling" any more
+        return True
+
+    def stop(self) -> None:
+        self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+
+
 class MessagesEndpoint:
     def __init__(
         self,
@@ -85,102 +142,69 @@ class MessagesEndpoint:
         dispatcher: Dispatcher,
         counter: TokenCounter,
         conversations: Conversations | None = None,
+        stats: Statistics | None = None,
+        sessions: SessionMemory | None = None,
     ) -> None:
         self.holder = holder
+        self.stats = stats or Statistics()
+        self.sessions = sessions or SessionMemory()
         self.dispatcher = dispatcher
         self.counter = counter
         self.conversations = conversations or Conversations()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        task = asyncio.current_task()
-        done = False
-        response_started = False
-        watcher: asyncio.Task[None] | None = None
-
-        async def watch_disconnect() -> None:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    if not done and task is not None:
-                        task.cancel()
-                    return
-
-        def start_watching() -> None:
-            nonlocal watcher
-            watcher = asyncio.ensure_future(watch_disconnect())
-
-        def mark_started() -> None:
-            nonlocal response_started
-            response_started = True
-
         request_id = new_request_id()
-        started = time.perf_counter()
+        started, at = time.perf_counter(), time.time()
         state = self.holder.current()
         headers = headers_of(scope)
-        record = DecisionRecord(time.time(), "-", "-", "", 0, "error")
-        timer: asyncio.TimerHandle | None = None
+        watch = DisconnectWatch(receive)
+        outcome = Outcome()
+        decided: Decided | None = None
+        status = "error"
         try:
             check_auth(state.config, headers)
             raw = await read_body(receive)
             body = parse_json_body(raw)
-            # The disconnect watcher is a Task; most answers that come back within
-            # WATCH_AFTER_S never need one, and a model that takes longer pays ~15 µs once.
-            timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start_watching)
-            await self._handle(
-                state, body, len(raw), headers, request_id, record, send, mark_started
-            )
-            done = True
+            watch.arm()
+            decided, body, meta = await self._decide(state, body, len(raw), headers, request_id)
+            respond = self._stream if decided.view.stream else self._json
+            status = await respond(state, decided.decision, body, meta, outcome, request_id, send)
         except ClientGone:
-            record.status = "client disconnected"
+            status = "client disconnected"
         except asyncio.CancelledError:
-            record.status = "client disconnected"
-            if watcher is None or not watcher.done():
+            status = "client disconnected"
+            if not watch.absorb():
                 raise  # not our cancellation: the server is shutting down
-            if task is not None:
-                task.uncancel()  # ours, and handled: the task is not "cancelling" any more
         except Exception as exc:
-            done = True
-            wire = to_anthropic_error(exc, request_id)
-            record.status = f"error {wire.status}"
-            if not isinstance(exc, RouterError):
-                log.exception("unexpected error handling %s", request_id)
-            if response_started:
-                return  # mid-stream failures already became an error event
-            await _send_json(
-                send, wire.status, wire.body, {**wire.headers, "request-id": request_id}
+            watch.stop()
+            status = _failed(exc, request_id)
+            decision = decided.decision if decided else None
+            await send_error(
+                send,
+                to_anthropic_error(exc, request_id),
+                routing_headers(JSON, request_id, decision, outcome),
             )
         finally:
-            done = True
-            if timer is not None:
-                timer.cancel()
-            if watcher is not None:
-                watcher.cancel()
-            self.holder.requests += 1
-            self.holder.record(record)
+            watch.stop()
+            record = decision_record(at, decided, outcome, status)
+            self.stats.record(record)
             if request_log.isEnabledFor(logging.INFO):
-                log_request(_log_line(request_id, record, started))
+                log_request(log_line(request_id, record, started))
 
-    async def _handle(
+    async def _decide(
         self,
         state: RouterState,
         body: dict[str, Any],
         size: int,
         headers: dict[str, str],
         request_id: str,
-        record: DecisionRecord,
-        send: Send,
-        mark_started: Callable[[], None],
-    ) -> None:
+    ) -> tuple[Decided, dict[str, Any], RequestMeta]:
+        """The routing decision, the body to send on, and what its translation needs."""
         check_messages_request(body)
         recall = self.conversations.recall(body, size)
-        decided = await decide(state, self.counter, body, headers, self.holder.sessions.get, recall)
-        view, decision, tokens = decided.view, decided.decision, decided.tokens
-        self.holder.sessions.put(view.session_id, tokens)
-        record.route, record.reason, record.tokens = decision.route, decision.reason, tokens
-        record.target = str(decision.target)
-        record.fallbacks = ",".join(f"({t})" for t in decision.chain)
-        record.decide_ms = decided.ms
-        record.session_id = view.session_id
+        decided = await decide(state, self.counter, body, headers, self.sessions.get, recall)
+        view, decision = decided.view, decided.decision
+        self.sessions.put(view.session_id, decided.tokens)
         if view.subagent_model is not None:
             body = strip_subagent_tag(body)
         if log.isEnabledFor(logging.DEBUG):
@@ -193,7 +217,7 @@ class MessagesEndpoint:
             )
         meta = RequestMeta(
             requested_model=view.model,
-            token_count=tokens,
+            token_count=decided.tokens,
             session_id=view.session_id,
             user_hash=user_hash_of(body),
             headers=headers,
@@ -202,95 +226,47 @@ class MessagesEndpoint:
             else (),
             recall=recall,
         )
-        if view.stream:
-            result = await self.dispatcher.open_stream(state, decision, body, meta)
-            record.target = str(result.outcome.target)
-            record.tried = result.outcome.tried_header() if result.outcome.attempts else ""
-            mark_started()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": _headers(
-                        request_id, decision, result.outcome, b"text/event-stream", stream=True
-                    ),
-                }
+        return decided, body, meta
+
+    async def _stream(
+        self,
+        state: RouterState,
+        decision: Decision,
+        body: dict[str, Any],
+        meta: RequestMeta,
+        outcome: Outcome,
+        request_id: str,
+        send: Send,
+    ) -> str:
+        """Answer with a stream; returns the record's status."""
+        result = await self.dispatcher.open_stream(state, decision, body, meta, outcome)
+        try:
+            await send_stream(
+                send, result, routing_headers(EVENT_STREAM, request_id, decision, outcome)
             )
-            await send({"type": "http.response.body", "body": result.first, "more_body": True})
-            try:
-                async for chunk in result.rest:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            finally:
-                await result.rest.aclose()  # type: ignore[attr-defined]
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            record.status = "ok"
-            _take_summary(record, result.outcome.summary)
-        else:
-            message, outcome = await self.dispatcher.complete(state, decision, body, meta)
-            record.target = str(outcome.target)
-            record.tried = outcome.tried_header() if outcome.attempts else ""
-            _take_summary(record, outcome.summary)
-            mark_started()
-            await _send_json(
-                send, 200, message, {}, _headers(request_id, decision, outcome, b"application/json")
-            )
-            record.status = "ok"
+        except Exception as exc:  # the stream has begun: its failure cannot be an answer now
+            return _failed(exc, request_id)
+        return "ok"
+
+    async def _json(
+        self,
+        state: RouterState,
+        decision: Decision,
+        body: dict[str, Any],
+        meta: RequestMeta,
+        outcome: Outcome,
+        request_id: str,
+        send: Send,
+    ) -> str:
+        """Answer with one JSON message; returns the record's status."""
+        message = await self.dispatcher.complete(state, decision, body, meta, outcome)
+        await send_json(send, 200, message, routing_headers(JSON, request_id, decision, outcome))
+        return "ok"
 
 
-def _take_summary(record: DecisionRecord, summary: dict[str, Any]) -> None:
-    cost = summary.get("cost")
-    record.cost = float(cost) if isinstance(cost, int | float) else None
-    generation = summary.get("generation_id")
-    record.generation_id = generation if isinstance(generation, str) else None
-
-
-def _log_line(request_id: str, record: DecisionRecord, started: float) -> str:
-    """The one info line per request (an f-string: about half the cost of %-formatting it)."""
-    ms = (time.perf_counter() - started) * 1000
-    return (
-        f"{request_id} route={record.route} model={record.target} "
-        f"fallbacks={record.fallbacks or '-'} reason={record.reason!r} tokens={record.tokens} "
-        f"decide_ms={record.decide_ms:.2f} status={record.status} ms={ms:.1f}"
-        f"{_upstream_facts(record)}"
-    )
-
-
-def _upstream_facts(record: DecisionRecord) -> str:
-    facts = ""
-    if record.tried:
-        facts += f" tried=[{record.tried}]"
-    if record.cost is not None:
-        facts += f" cost={record.cost:.6f}"
-    if record.generation_id:
-        facts += f" gen={record.generation_id}"
-    return facts
-
-
-def _headers(
-    request_id: str, decision: Decision, outcome: Outcome, content_type: bytes, stream: bool = False
-) -> list[tuple[bytes, bytes]]:
-    headers = [
-        (b"content-type", content_type),
-        (b"request-id", request_id.encode()),
-        (b"x-ccrouter-route", decision.route.encode()),
-        (b"x-ccrouter-model", str(outcome.target).encode()),
-        (b"x-ccrouter-tried", outcome.tried_header().encode()),
-    ]
-    if stream:
-        headers.append((b"cache-control", b"no-cache"))
-    return headers
-
-
-async def _send_json(
-    send: Send,
-    status: int,
-    body: dict[str, Any],
-    extra: dict[str, str],
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    payload = orjson.dumps(body)
-    raw = headers or [(b"content-type", b"application/json")]
-    raw = raw + [(k.encode(), v.encode()) for k, v in extra.items()]
-    raw.append((b"content-length", str(len(payload)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": payload})
+def _failed(exc: Exception, request_id: str) -> str:
+    """The record's status for a failed request; an unexpected exception is logged in full."""
+    if isinstance(exc, RouterError):
+        return f"error {exc.status}"
+    log.exception("unexpected error handling %s", request_id)
+    return "error 500"

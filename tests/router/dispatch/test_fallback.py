@@ -279,3 +279,23 @@ async def test_one_log_line_names_route_model_fallbacks_reason_timing_and_cost(
     assert "reason='no other rule matched'" in line and "decide_ms=" in line
     assert "tried=[openrouter,model-a (429), openrouter,model-b (ok)]" in line
     assert "cost=0.000420" in line and " gen=gen-" in line
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_all_failed_says_each_distinct_reason_once_and_keeps_the_routing_headers(
+    chain_app: CCRouterApp, fake: FakeOpenRouter, stream: bool
+) -> None:
+    fake.script("model-a", HttpError(429, "rate limited"))
+    fake.script("model-b", HttpError(429, "rate limited"))
+    fake.script("model-c", Refuse())
+    response = await post(chain_app, stream)
+    message = response.json()["error"]["message"]
+    alike = "All models failed: openrouter,model-a and openrouter,model-b: openrouter returned 429"
+    assert message.startswith(alike), message
+    assert message.count("rate limited") == 1
+    assert "; openrouter,model-c: cannot connect" in message
+    assert response.headers["x-ccrouter-route"] == "default"
+    assert response.headers["x-ccrouter-model"] == "openrouter,model-a"  # the route's choice
+    assert response.headers["x-ccrouter-tried"] == (
+        "openrouter,model-a (429), openrouter,model-b (429), openrouter,model-c (failed)"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccrouter.dispatch.pipes import PassthroughPipe, TranslatingPipe
+from ccrouter.dispatch.pipes import PassthroughPipe, TranslatingPipe, UpstreamSummary
 from ccrouter.errors import UpstreamError
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.base import Transformer
@@ -28,6 +28,14 @@ def test_translating_pipe_in_pieces() -> None:
         "".join(e[1]["delta"]["text"] for e in events if e[0] == "content_block_delta") == "Hello"
     )
     assert pipe.started_content
+    assert pipe.summary() == UpstreamSummary(None, "gen-1", "end_turn")
+
+
+def test_summary_of_a_completion_keeps_only_well_typed_facts() -> None:
+    body = {"id": "gen-9", "usage": {"cost": 2}}
+    assert UpstreamSummary.of_completion(body) == UpstreamSummary(2.0, "gen-9")
+    assert UpstreamSummary.of_completion({"id": 7, "usage": {"cost": "1"}}) == UpstreamSummary()
+    assert UpstreamSummary.of_completion({"usage": None}) == UpstreamSummary()
 
 
 def test_malformed_chunk_is_an_upstream_error() -> None:
@@ -63,7 +71,7 @@ def test_passthrough_forwards_bytes_untouched() -> None:
     pipe = PassthroughPipe(CTX)
     assert pipe.feed(ANTHROPIC) == ANTHROPIC
     assert pipe.started_content and pipe.finish() == b""
-    assert pipe.summary()["stop_reason"] == "end_turn"
+    assert pipe.summary() == UpstreamSummary(stop_reason="end_turn")
 
 
 def test_passthrough_error_before_content_falls_back_and_cut_is_detected() -> None:

@@ -163,6 +163,36 @@ async def test_upstream_error_comes_back_in_anthropic_shape(
     assert response.headers["x-should-retry"] == "false"
 
 
+@pytest.mark.parametrize("stream", [True, False])
+async def test_errors_carry_the_routing_headers_of_a_success(
+    client: httpx.AsyncClient, fake: FakeOpenRouter, stream: bool
+) -> None:
+    from ccrouter.testing.fake.script import HttpError
+
+    fake.script("model-default", HttpError(400, "bad things in your request"))
+    response = await client.post("/v1/messages", json=user_message(stream=stream))
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["request-id"] == response.json()["request_id"]
+    assert response.headers["x-ccrouter-route"] == "default"
+    assert response.headers["x-ccrouter-model"] == "openrouter,model-default"
+    assert response.headers["x-ccrouter-tried"] == "openrouter,model-default (400)"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"{not json", 400), (orjson.dumps({"model": "m", "max_tokens": 5}), 400)],
+)
+async def test_errors_before_routing_say_no_route_and_nothing_tried(
+    client: httpx.AsyncClient, body: bytes, status: int
+) -> None:
+    response = await client.post("/v1/messages", content=body)
+    assert response.status_code == status
+    assert response.headers["x-ccrouter-route"] == "-"
+    assert "x-ccrouter-model" not in response.headers
+    assert response.headers["x-ccrouter-tried"] == ""
+
+
 async def test_count_tokens_counts_offline(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/messages/count_tokens?beta=true",
@@ -199,6 +229,7 @@ async def test_apikey_is_required_when_configured(make_app: Any) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         denied = await c.post("/v1/messages", json=user_message())
         assert denied.status_code == 401
+        assert denied.headers["x-ccrouter-route"] == "-"
         assert denied.json()["error"]["type"] == "authentication_error"
         assert "secret-key" not in denied.text
         wrong = await c.post("/v1/messages", json=user_message(), headers={"x-api-key": "nope"})

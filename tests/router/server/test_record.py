@@ -1,0 +1,64 @@
+"""The request's record, built once from the decision and the outcome, and its log line."""
+
+from __future__ import annotations
+
+import time
+
+from ccrouter.config.model import Target
+from ccrouter.config.state import DecisionRecord
+from ccrouter.dispatch.fallback import Outcome
+from ccrouter.dispatch.pipes import UpstreamSummary
+from ccrouter.errors import Attempt
+from ccrouter.routing.decide import Decided
+from ccrouter.routing.features import build_route_request
+from ccrouter.routing.rules import Decision
+from ccrouter.server.record import decision_record, log_line
+
+A, B, C = Target("p", "a"), Target("p", "b"), Target("p", "c")
+
+
+def decided(session: str | None = "s1") -> Decided:
+    body = {"model": "claude-x", "max_tokens": 5, "messages": []}
+    view = build_route_request(body, {}, 1200, None, session)
+    return Decided(view, Decision("think", A, "effort 'max'", (B, C)), 1200, 0.25)
+
+
+def test_a_request_that_failed_before_routing_has_no_route() -> None:
+    record = decision_record(5.0, None, Outcome(), "error 400")
+    assert record == DecisionRecord(5.0, "-", "-", "", 0, "error 400")
+
+
+def test_a_success_after_a_fallback() -> None:
+    outcome = Outcome([Attempt("p,a", 429, "slow")], B, UpstreamSummary(0.0042, "gen-1", None))
+    record = decision_record(5.0, decided(), outcome, "ok")
+    assert record == DecisionRecord(
+        5.0,
+        "think",
+        "p,b",
+        "effort 'max'",
+        1200,
+        "ok",
+        session_id="s1",
+        tried="p,a (429), p,b (ok)",
+        fallbacks="(p,b),(p,c)",
+        decide_ms=0.25,
+        cost=0.0042,
+        generation_id="gen-1",
+    )
+
+
+def test_a_first_time_success_lists_nothing_tried_and_a_failure_keeps_the_routes_choice() -> None:
+    assert decision_record(5.0, decided(), Outcome(target=A), "ok").tried == ""
+    failed = decision_record(5.0, decided(None), Outcome([Attempt("p,a", 500, "x")]), "error 500")
+    assert (failed.target, failed.tried, failed.session_id) == ("p,a", "p,a (500)", None)
+    assert failed.cost is None and failed.generation_id is None
+
+
+def test_the_log_line_says_the_facts_it_has() -> None:
+    record = DecisionRecord(0.0, "default", "p,a", "why", 10, "ok")
+    line = log_line("req_1", record, time.perf_counter())
+    assert line.startswith("req_1 route=default model=p,a fallbacks=- reason='why' tokens=10 ")
+    assert "tried=" not in line and "cost=" not in line and "gen=" not in line
+    record.tried, record.cost, record.generation_id = "p,b (500), p,a (ok)", 0.5, "gen-2"
+    line = log_line("req_1", record, time.perf_counter())
+    assert line.endswith(" tried=[p,b (500), p,a (ok)] cost=0.500000 gen=gen-2")
