@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,16 @@ from ccrouter.config.snapshot import build_state
 from ccrouter.errors import ConfigError
 from ccrouter.transformers.base import Transformer, TransformerSpec
 from ccrouter.transformers.builtin import BUILTINS
+from ccrouter.transformers.builtin.cerebras import CerebrasTransformer
+from ccrouter.transformers.builtin.cleancache import CleanCacheTransformer
+from ccrouter.transformers.builtin.customparams import CustomParamsTransformer
+from ccrouter.transformers.builtin.maxcompletiontokens import MaxCompletionTokensTransformer
+from ccrouter.transformers.builtin.maxtoken import MaxTokenTransformer
+from ccrouter.transformers.builtin.openrouter import OpenRouterTransformer
+from ccrouter.transformers.builtin.sampling import SamplingTransformer
+from ccrouter.transformers.builtin.streamoptions import StreamOptionsTransformer
 from ccrouter.transformers.registry import BrokenTransformer, TransformerRegistry
-from tests.transformers.kit import provider_config
+from tests.transformers.kit import chunk, completion, ctx, provider_config
 
 # claude-code-router's catalogue (docs/transformers.md lists what ccrouter does with each)
 CCR_NAMES = [
@@ -35,6 +44,30 @@ def test_ccr_names_are_known_in_any_case(name: str) -> None:
         assert not isinstance(transformer, BrokenTransformer)
         assert transformer.name.lower() == name.lower()
         assert transformer.options == {"max_tokens": 5}
+
+
+# The built-ins that change only requests: answers and stream chunks pass them as they came.
+REQUEST_ONLY = [
+    CerebrasTransformer(),
+    CleanCacheTransformer(),
+    CustomParamsTransformer({"x": 1}),
+    MaxCompletionTokensTransformer(),
+    MaxTokenTransformer({"max_tokens": 10}),
+    OpenRouterTransformer(),
+    SamplingTransformer({"temperature": 0.2, "top_p": 0.9, "top_k": 40}),
+    StreamOptionsTransformer(),
+]
+
+
+@pytest.mark.parametrize("transformer", REQUEST_ONLY, ids=lambda t: t.name)
+def test_responses_and_streams_pass_untouched(transformer: Transformer) -> None:
+    body = completion({"content": "hi", "reasoning": "r"})
+    piece = chunk(
+        {"content": "x", "tool_calls": [{"index": 0, "id": "7", "function": {"name": "a"}}]}
+    )
+    assert transformer.transform_response(copy.deepcopy(body), ctx()) == body
+    assert transformer.transform_chunk(copy.deepcopy(piece), ctx()) == [piece]
+    assert transformer.finish_stream(ctx()) == []
 
 
 def write(tmp_path: Path, config: dict[str, Any]) -> Path:

@@ -6,8 +6,6 @@ from typing import Any
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.transformers.builtin.customparams import CustomParamsTransformer, deep_merge
 from tests.transformers.kit import (
-    chunk,
-    completion,
     ctx,
     messages_body,
     post,
@@ -46,13 +44,6 @@ def test_deep_merge_leaves_inputs_alone() -> None:
     snapshot = copy.deepcopy((base, extra))
     assert deep_merge(base, extra, override=False) == {"a": {"b": {"c": 1, "d": 2}}, "keep": [1]}
     assert (base, extra) == snapshot
-
-
-def test_responses_pass_untouched() -> None:
-    body, piece = completion({"content": "x"}), chunk({"content": "x"})
-    transformer = CustomParamsTransformer({"x": 1})
-    assert transformer.transform_response(copy.deepcopy(body), ctx()) == body
-    assert transformer.transform_chunk(copy.deepcopy(piece), ctx()) == [piece]
 
 
 async def test_custom_fields_reach_the_provider(make_app: Any, fake: FakeOpenRouter) -> None:

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.transformers.builtin.maxcompletiontokens import MaxCompletionTokensTransformer
 from tests.transformers.kit import (
-    chunk,
-    completion,
     ctx,
     messages_body,
     post,
@@ -32,13 +29,6 @@ def test_an_explicit_max_completion_tokens_wins_and_absence_stays_absent() -> No
     )
     neither = MaxCompletionTokensTransformer().transform_request(request(), ctx()).body
     assert "max_tokens" not in neither and "max_completion_tokens" not in neither
-
-
-def test_responses_pass_untouched() -> None:
-    body, piece = completion({"content": "x"}), chunk({"content": "x"})
-    transformer = MaxCompletionTokensTransformer()
-    assert transformer.transform_response(copy.deepcopy(body), ctx()) == body
-    assert transformer.transform_chunk(copy.deepcopy(piece), ctx()) == [piece]
 
 
 async def test_provider_gets_max_completion_tokens(make_app: Any, fake: FakeOpenRouter) -> None:

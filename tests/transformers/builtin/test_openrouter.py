@@ -7,7 +7,7 @@ from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.script import Text
 from ccrouter.transformers.builtin.openrouter import REFERER, OpenRouterTransformer
 from tests.conftest import base_config
-from tests.transformers.kit import chunk, completion, ctx, messages_body, post, request, stream_text
+from tests.transformers.kit import ctx, messages_body, post, request, stream_text
 
 KIMI_ONLY = {"provider": {"only": ["moonshotai/fp8"]}}
 
@@ -69,17 +69,6 @@ def test_provider_then_model_level_runs_are_harmless_and_model_options_win() -> 
     assert once.body["provider"] == {"sort": "price", "only": ["moonshotai/fp8"]}
     assert once.body["models"] == ["some/model", "b/b"]
     assert list(once.headers).count("X-Title") == 1
-
-
-def test_response_and_stream_pass_untouched() -> None:
-    body: dict[str, Any] = completion({"content": "hi", "reasoning": "r"})
-    piece = chunk(
-        {"content": "x", "tool_calls": [{"index": 0, "id": "7", "function": {"name": "a"}}]}
-    )
-    transformer = OpenRouterTransformer()
-    assert transformer.transform_response(copy.deepcopy(body), ctx()) == body
-    assert transformer.transform_chunk(copy.deepcopy(piece), ctx()) == [piece]
-    assert transformer.finish_stream(ctx()) == []
 
 
 async def test_model_level_provider_routing_reaches_openrouter(

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.transformers.builtin.sampling import SamplingTransformer
 from tests.transformers.kit import (
-    chunk,
-    completion,
     ctx,
     messages_body,
     post,
@@ -47,13 +44,6 @@ def test_max_tokens_is_a_cap_only_and_odd_options_are_ignored() -> None:
         "max_tokens"
         not in SamplingTransformer({"max_tokens": 5}).transform_request(request(), ctx()).body
     )
-
-
-def test_responses_pass_untouched() -> None:
-    body, piece = completion({"content": "x"}), chunk({"content": "x"})
-    transformer = SamplingTransformer(OPTIONS)
-    assert transformer.transform_response(copy.deepcopy(body), ctx()) == body
-    assert transformer.transform_chunk(copy.deepcopy(piece), ctx()) == [piece]
 
 
 async def test_model_level_sampling_reaches_the_provider(
