@@ -7,7 +7,7 @@ SIGTERM (``ccrouter stop``) or Ctrl-C: one log line, no new connections, in-flig
 from __future__ import annotations
 
 import logging
-import socket
+import signal
 from pathlib import Path
 from types import FrameType
 
@@ -17,6 +17,7 @@ from ccrouter.app import create_app
 from ccrouter.config.checks import bind_problems
 from ccrouter.config.checks import is_loopback as is_loopback  # re-exported: tests, callers
 from ccrouter.errors import ConfigError
+from ccrouter.listen import bind_socket
 from ccrouter.log import request_log, setup_logging
 
 log = logging.getLogger("ccrouter.server.run")
@@ -29,8 +30,8 @@ class _Server(uvicorn.Server):
         if not self.should_exit:
             busy = len(self.server_state.connections)
             log.info(
-                "ccrouter stopping (signal %d): finishing %d open connection(s), at most %d s",
-                sig,
+                "ccrouter stopping (%s): finishing %d open connection(s), at most %d s",
+                signal.Signals(sig).name,
                 busy,
                 GRACE_S,
             )
@@ -49,13 +50,8 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
     if problems:
         raise ConfigError(problems[0].message)
     app.bind_host = host  # every reload is checked against it too
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only for TCP-protocol
-    # listeners; without it every keep-alive response waits ~40 ms for delayed ACKs.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = bind_socket(host, port)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     log.info(
