@@ -69,14 +69,14 @@ def _has_tool_result(body: dict[str, Any]) -> bool:
 
 def answer_blocks(script: Script, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """(content blocks, stop_reason) for one Messages request."""
-    wants_tool = script.tool is not None and bool(body.get("tools")) and not _has_tool_result(body)
-    if script.tool is not None and wants_tool:
+    tool = script.tool
+    if tool is not None and body.get("tools") and not _has_tool_result(body):
         thinking = {"type": "thinking", "thinking": "Use the tool.", "signature": "c2lnbmF0dXJl"}
         call = {
             "type": "tool_use",
             "id": f"toolu_{uuid.uuid4().hex[:24]}",
-            "name": script.tool.name,
-            "input": script.tool.input,
+            "name": tool.name,
+            "input": tool.input,
         }
         return [thinking, {"type": "text", "text": "On it."}, call], "tool_use"
     output = body.get("output_config")
