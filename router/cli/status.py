@@ -95,8 +95,8 @@ def status_lines(service: Service, health: dict[str, Any], status: dict[str, Any
     elif status:
         lines.append(f"  reload:    ok ({status.get('reloads', 0)} reloads since start)")
     for item in health.get("problems") or []:
-        if not str(item).startswith("last config reload failed"):
-            lines.append(f"  problem:   {item}")
+        if "reload_error" not in status or not str(item).startswith("last config reload failed"):
+            lines.append(f"  problem:   {item}")  # without /api/status, /health says it
     if status:
         routers = ", ".join(status.get("custom_routers") or []) or "none"
         lines.append(f"  custom routers: {routers}")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from ccrouter.cli.common import Service, ServiceRecord
+import pytest
+
+from ccrouter.cli.common import Service, ServiceHTTPError, ServiceRecord, get_json
 from ccrouter.cli.status import decision_line, status_lines
+from tests.router.cli.support import run_cli, running_service
 
 RECORD = ServiceRecord(pid=77, host="127.0.0.1", port=3456, config="/c.json", log="/l.log")
 HEALTH = {
@@ -67,3 +71,27 @@ def test_a_service_started_elsewhere_without_status() -> None:
 
 def test_decision_line_tolerates_missing_fields() -> None:
     assert "None → None" in decision_line({})
+
+
+def test_a_reload_failure_shows_even_when_status_is_refused() -> None:
+    """The config (and its APIKEY) was deleted: /api/status refuses, /health still says why."""
+    lines = status_lines(Service(RECORD.url, RECORD.config, RECORD), HEALTH, {})
+    assert "  problem:   last config reload failed (serving the previous config): bad" in lines
+
+
+def test_deleting_the_config_of_a_running_service(tmp_path: Path) -> None:
+    """A real service with APIKEY: its config deleted, it keeps the key and status says why."""
+    with running_service(tmp_path, apikey="inbound-secret-0d1e") as service:
+        service.config.unlink()
+        deadline = time.monotonic() + 10
+        while True:
+            result = run_cli(["status"], service.env)
+            if "was deleted, renamed" in result.stdout or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert "last config reload failed" in result.stdout, result.stdout
+        assert "was deleted, renamed" in result.stdout
+        with pytest.raises(ServiceHTTPError) as refused:
+            get_json(service.url, "/api/status")
+        assert refused.value.status == 401
+        assert get_json(service.url, "/api/status", apikey="inbound-secret-0d1e")["config_path"]
