@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ccrouter.listen import bind_socket
 from ccrouter.types import ASGIApp
 
 _TRANSPORT_KEY = "ccrouter.fake.transport"
@@ -47,17 +48,6 @@ def abort_connection(scope: MutableMapping[str, Any]) -> bool:
         return False
     transport.abort()
     return True
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP,
-    # and without it every keep-alive request waits ~40 ms for a delayed ACK (Nagle).
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
 
 
 def _config(app: ASGIApp, **options: Any) -> uvicorn.Config:
