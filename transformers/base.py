@@ -29,7 +29,6 @@ class UpstreamRequest:
     url: str
     headers: dict[str, str]
     body: JSON
-    timeout_s: float | None = None
 
 
 @dataclass

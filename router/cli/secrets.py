@@ -40,10 +40,6 @@ def is_var_reference(value: str) -> bool:
     return is_reference(value.strip())
 
 
-def mask_value(value: str) -> str:
-    return value if is_var_reference(value) else mask(value)
-
-
 def _mask_url(value: str) -> str | None:
     """A URL with its password and secret-looking query values masked; None if nothing to hide."""
     if "://" not in value:

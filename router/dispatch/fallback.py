@@ -70,7 +70,7 @@ class Dispatcher:
         self.client = client
         self.cooldowns = cooldowns or Cooldowns()
 
-    def plan(self, decision: Decision, state: RouterState) -> list[Target]:
+    def plan(self, decision: Decision) -> list[Target]:
         """The chain minus cooling models; all of them cooling → the one that recovers first."""
         targets = list(dict.fromkeys(decision.targets))
         if not self.cooldowns:
@@ -123,7 +123,7 @@ class Dispatcher:
                 f"{config.path or 'the config'}",
                 status=500,
             )
-        queue = self.plan(decision, state)
+        queue = self.plan(decision)
         tried: set[Target] = set()
         waited = False
         last: RouterError | None = None
