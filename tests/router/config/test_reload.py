@@ -8,11 +8,11 @@ snapshot, then checks the next request: which model the fake received and the
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import textwrap
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,7 @@ from ccrouter.testing.fake.script import Text
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from tests.conftest import base_config, user_message
 from tests.servers import serve_app
-
-WAIT_S = 5.0
+from tests.waiting import eventually
 
 
 @dataclass
@@ -67,14 +66,6 @@ def replace(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-async def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.05)
-
-
 def config_with(routers_dir: str = "routers", **router: Any) -> dict[str, Any]:
     config = base_config(CUSTOM_ROUTER_DIR=routers_dir)
     config["Router"].update(router)
@@ -90,8 +81,17 @@ async def running(tmp_path: Path, fake: FakeOpenRouter) -> AsyncIterator[Running
     async with httpx.AsyncClient(transport=fake.transport()) as upstream:
         app = create_app(config_path, client=upstream, watch=True)
         async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
-            await asyncio.sleep(0.2)  # let the watcher arm before the first change
+            await eventually(watcher_armed, "the config watcher to arm")
             yield Running(app, client, config_path, routers, fake)
+
+
+def watcher_armed() -> bool:
+    """watchfiles sets up its watch in the watcher task's first step, before it first waits."""
+    for task in asyncio.all_tasks():
+        coro = task.get_coro()
+        if isinstance(coro, Coroutine) and coro.__qualname__ == "watch_forever":
+            return inspect.getcoroutinestate(coro) != inspect.CORO_CREATED
+    return False
 
 
 def served(response: httpx.Response, fake: FakeOpenRouter, route: str, model: str) -> bool:
@@ -217,14 +217,16 @@ async def test_a_router_folder_created_while_running_is_picked_up(running: Runni
     await eventually(lambda: running.reloads >= 1, "the config reload")
     later = running.config_path.parent / "later"
     later.mkdir()
-    await asyncio.sleep(0.3)
     running.routers = later
-    running.write_router("pick.py", "def route(request, config):\n    return 'think'\n")
-    await eventually(
-        lambda: [r.name for r in running.app.holder.current().custom_routers] == ["pick"],
-        "pick.py in the new folder",
-        timeout=2.0,
-    )
+
+    def picked_up() -> bool:
+        # Written again until seen: the watcher adds the folder once it has noticed it appear.
+        if [r.name for r in running.app.holder.current().custom_routers] == ["pick"]:
+            return True
+        running.write_router("pick.py", "def route(request, config):\n    return 'think'\n")
+        return False
+
+    await eventually(picked_up, "pick.py in the new folder", timeout=2.5)
 
 
 # --- reloads keep the start rules (reload_now called directly: no watcher timing) ----------

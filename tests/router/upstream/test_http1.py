@@ -21,6 +21,7 @@ from ccrouter.upstream.base import TransportError
 from ccrouter.upstream.connection import HIGH_WATER
 from ccrouter.upstream.http1 import Http1Client, Http1Response
 from tests.raw_http import RawConn, chunked, keep_answering, raw_server, response
+from tests.waiting import eventually
 
 BODY = b'{"model":"m","stream":true}'
 SECRET = "sk-or-v1-do-not-leak"
@@ -109,8 +110,9 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused(
 
     async with raw_server(answer_once) as server:
         assert await fetch(client, server.url) == b"once"
-        await asyncio.sleep(0.1)  # the server's close reaches the idle connection
-        assert open_connections(client) == 0
+        await eventually(
+            lambda: open_connections(client) == 0, "the server's close to reach the idle connection"
+        )
         assert await fetch(client, server.url) == b"once"
         assert server.accepted == 2
 
@@ -415,18 +417,23 @@ async def test_cancelling_mid_request_leaves_no_pooled_connection(
             await conn.send(CHUNKED_HEAD + b"5\r\nhello\r\n")
         await conn.client_gone()
 
+    received: list[bytes] = []
+
     async def consume(url: str) -> None:
         result = await post(client, url, read_timeout_s=10)
         try:
-            async for _ in result.chunks():
-                pass
+            async for piece in result.chunks():
+                received.append(piece)
         finally:
             await result.close()
 
     caplog.set_level(logging.WARNING)
     async with raw_server(never_ends) as server:
         task = asyncio.ensure_future(consume(server.url))
-        await asyncio.sleep(0.1)
+        if phase == "head":
+            await eventually(lambda: bool(server.requests), "the request to reach the server")
+        else:
+            await eventually(lambda: bool(received), "the first piece of the endless body")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -454,9 +461,10 @@ async def test_a_slow_reader_pauses_the_socket_instead_of_buffering(client: Http
         result = await post(client, server.url)
         pieces = result.chunks()
         received = len(await anext(pieces))
-        await asyncio.sleep(0.3)  # the reader is busy elsewhere
         conn = result._conn
-        assert conn is not None and conn.pauses >= 1
+        assert conn is not None
+        # The reader is busy elsewhere: the connection stops reading once its buffer is full.
+        await eventually(lambda: conn.pauses >= 1, "the connection to pause reading")
         assert conn.buffered < HIGH_WATER + 1024 * 1024
         assert sent < total  # the upstream is held back by TCP, not by our memory
         async for piece in pieces:
