@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from ccrouter.catalog.refresh import Refresher
+from ccrouter.catalog.table import Catalog
 from ccrouter.config.reload import watch_forever
 from ccrouter.config.snapshot import build_state
 from ccrouter.config.state import (
@@ -77,6 +79,13 @@ class CCRouterApp:
             self.holder, self.dispatcher, self.counter, stats=self.stats, sessions=self.sessions
         )
         self.watch = watch
+        # What each model can take; filled in the background from the lifespan, never per request.
+        self.catalog = Catalog()
+        self.refresher = Refresher(
+            self.catalog,
+            lambda: self.holder.current().config,
+            client if isinstance(client, httpx.AsyncClient) else None,
+        )
         self.api = build_api(self, self._lifespan)
 
     @asynccontextmanager
@@ -92,10 +101,13 @@ class CCRouterApp:
             if self.watch
             else None
         )
+        refresher = asyncio.ensure_future(self.refresher.run(stop))
         try:
             yield
         finally:
             stop.set()
+            refresher.cancel()  # a fetch in flight is not waited for
+            await asyncio.gather(refresher, return_exceptions=True)
             if watcher is not None:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)

@@ -53,6 +53,13 @@ def base_config(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
+def no_catalog_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No server a test starts (nor its child processes) fetches a provider's model list unless
+    the test asks: some test configs name real providers, and no test touches the internet."""
+    monkeypatch.setenv("CCROUTER_CATALOG_FETCH", "0")
+
+
+@pytest.fixture(autouse=True)
 def restore_ccrouter_logging() -> Iterator[None]:
     """Tests that run setup_logging() must not leave its handler behind for later tests."""
     logger = logging.getLogger("ccrouter")

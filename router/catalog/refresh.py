@@ -2,7 +2,8 @@
 
 ``Refresher.run(stop)`` is started from the app's lifespan: it reads the disk copy (off the
 event loop), then every few minutes fetches the lists that are older than the refresh interval
-(``Catalog.refreshHours`` in the config, default 24) and writes the disk copy back. A provider
+(``Catalog.refreshHours`` in the config, default 24) and writes the disk copy back; a disk copy
+another process wrote (``ccrouter models refresh``) is read again. A provider
 that cannot be reached keeps its old copy and is asked again after ``RETRY_S``; offline with no
 copy, facts stay unknown and nothing is gated. ``Catalog.fetch: false`` (or the environment
 variable ``CCROUTER_CATALOG_FETCH=0``) turns fetching off; the disk copy and the config's
@@ -100,6 +101,7 @@ class Refresher:
         self.check_s = check_s
         self._client = client  # None: run() makes its own and closes it
         self._failed_at: dict[str, float] = {}
+        self._read_mtime: float | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         own = self._client is None
@@ -107,15 +109,25 @@ class Refresher:
             timeout=FETCH_TIMEOUT_S, proxy=self.current().proxy_url
         )
         try:
-            entries = await asyncio.to_thread(read_cache, self.path)
-            self.catalog.put(*entries.values())
             while not stop.is_set():
+                await self.reread()
                 await self.refresh(httpx_getter(client))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.check_s)
         finally:
             if own:
                 await client.aclose()
+
+    async def reread(self) -> None:
+        """Take the disk copy when it changed (at start, or after ``ccrouter models refresh``)."""
+        try:
+            mtime = (await asyncio.to_thread(self.path.stat)).st_mtime
+        except OSError:
+            return
+        if mtime != self._read_mtime:
+            self._read_mtime = mtime
+            self.catalog.put(*(await asyncio.to_thread(read_cache, self.path)).values())
+            self.catalog.view(self.current())
 
     async def refresh(self, get: Getter, force: bool = False) -> dict[str, str]:
         """Fetch the stale lists (``force``: all); returns why each failed list failed."""
@@ -140,6 +152,7 @@ class Refresher:
             self.catalog.view(config)  # build the request-time view here, not in a request
             try:
                 await asyncio.to_thread(write_cache, self.path, self.catalog.entries)
+                self._read_mtime = self.path.stat().st_mtime  # our own write: nothing to reread
             except OSError as exc:
                 log.warning("cannot write the model catalog to %s: %s", self.path, exc)
         return failed

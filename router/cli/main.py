@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ccrouter.cli import config as cli_config
     from ccrouter.cli import explain as cli_explain
     from ccrouter.cli import model as cli_model
+    from ccrouter.cli import models as cli_models
     from ccrouter.cli import service as cli_service
     from ccrouter.cli import statusline as cli_statusline
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default: PORT from the config, 3456)")
     serve.set_defaults(func=_serve)
     cli_model.register(sub, _config_arg)
+    cli_models.register(sub, _config_arg)
     cli_config.register(sub, _config_arg)
     cli_explain.register(sub, _config_arg)
     cli_statusline.register(sub)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 
@@ -24,6 +25,11 @@ from ccrouter.testing.fake.models import GATING_MODELS
 from tests.conftest import FAKE_BASE, base_config
 
 URL = f"{FAKE_BASE}/models"
+
+
+@pytest.fixture(autouse=True)
+def fetching_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CCROUTER_CATALOG_FETCH")  # tests/conftest.py turns it off for all tests
 
 
 def make_config(tmp_path: Path, **overrides: object) -> Config:
@@ -134,3 +140,19 @@ async def test_an_unwritable_home_is_a_warning(
         refresher = Refresher(Catalog(), lambda: config, client, blocker / "catalog.json")
         await refresher.refresh(httpx_getter(client))
     assert "cannot write the model catalog" in caplog.text
+
+
+async def test_reread_takes_a_copy_another_process_wrote(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    path = tmp_path / "catalog.json"
+    catalog = Catalog()
+    refresher = Refresher(catalog, lambda: config, path=path)
+    await refresher.reread()  # no file yet: nothing
+    assert catalog.entries == {}
+    write_cache(path, {URL: Fetched(URL, 1.0)})
+    await refresher.reread()
+    assert catalog.entries[URL].fetched_at == 1.0
+    write_cache(path, {URL: Fetched(URL, 2.0)})
+    os.utime(path, (time.time() + 5, time.time() + 5))  # a later mtime even on coarse clocks
+    await refresher.reread()
+    assert catalog.entries[URL].fetched_at == 2.0
