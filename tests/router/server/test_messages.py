@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anthropic
@@ -260,3 +261,84 @@ async def test_missing_provider_key_is_an_authentication_error_naming_the_variab
     error = response.json()["error"]
     assert error["type"] == "authentication_error"
     assert "OPENROUTER_API_KEY" in error["message"]
+
+
+# --- the raw ASGI handler: how each request ends, and the one record it leaves ---------------
+
+
+class RawClient:
+    """Sends one body, then reports a disconnect when asked again; ``send`` may fail on a call."""
+
+    def __init__(self, body: bytes, fail_on_send: int | None = None) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self._body: bytes | None = body
+        self._fail_on_send = fail_on_send
+
+    async def receive(self) -> dict[str, Any]:
+        body, self._body = self._body, None
+        if body is None:
+            return {"type": "http.disconnect"}
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(self, message: Any) -> None:
+        if len(self.sent) == self._fail_on_send:
+            raise OSError("the client's socket broke")
+        self.sent.append(message)
+
+    async def post(self, app: Any) -> None:
+        scope = {"type": "http", "method": "POST", "path": "/v1/messages", "headers": []}
+        await app(scope, self.receive, self.send)
+
+
+@pytest.mark.parametrize(
+    ("body", "upstream_fails", "status", "route", "tried"),
+    [
+        (orjson.dumps(user_message()), False, "ok", "default", ""),
+        (b"{not json", False, "error 400", "-", ""),
+        (
+            orjson.dumps(user_message()),
+            True,
+            "error 400",
+            "default",
+            "openrouter,model-default (400)",
+        ),
+    ],
+    ids=["ok", "bad-body", "upstream-400"],
+)
+async def test_each_request_leaves_one_record_saying_how_it_ended(
+    app: Any,
+    fake: FakeOpenRouter,
+    body: bytes,
+    upstream_fails: bool,
+    status: str,
+    route: str,
+    tried: str,
+) -> None:
+    from ccrouter.testing.fake.script import HttpError
+
+    if upstream_fails:
+        fake.script("model-default", HttpError(400, "no"))
+    await RawClient(body).post(app)
+    assert app.stats.requests == 1
+    record = app.stats.recent[-1]
+    assert (record.status, record.route, record.tried) == (status, route, tried)
+
+
+async def test_a_client_that_leaves_while_the_model_thinks_cancels_the_work(
+    app: Any, fake: FakeOpenRouter
+) -> None:
+    fake.script("model-default", Text("too late", first_byte_delay=5.0))
+    client = RawClient(orjson.dumps(user_message(stream=True)))
+    await asyncio.wait_for(client.post(app), 3.0)  # the watcher notices within WATCH_AFTER_S
+    assert client.sent == []
+    assert app.stats.recent[-1].status == "client disconnected"
+
+
+async def test_a_failure_after_the_stream_began_is_recorded_without_a_second_answer(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = RawClient(orjson.dumps(user_message(stream=True)), fail_on_send=2)
+    await client.post(app)
+    assert [m["type"] for m in client.sent] == ["http.response.start", "http.response.body"]
+    assert app.stats.recent[-1].status == "error 500"
+    assert "unexpected error handling req_" in caplog.text
