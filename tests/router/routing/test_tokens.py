@@ -13,7 +13,7 @@ import tiktoken
 import tiktoken.load
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
-from ccrouter.routing import tokens
+from ccrouter.routing import tokenizer
 from ccrouter.routing.conversation import Conversations
 from ccrouter.routing.tokens import (
     IMAGE_TOKENS,
@@ -41,9 +41,9 @@ def no_override(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fresh_load() -> Iterator[None]:
     """The test loads the encoding itself (~0.2 s), and leaves no broken encoding behind."""
-    tokens._reset_for_tests()
+    tokenizer.reset_for_tests()
     yield
-    tokens._reset_for_tests()
+    tokenizer.reset_for_tests()
 
 
 def block_network(*args: object, **kwargs: object) -> NoReturn:
@@ -54,7 +54,7 @@ def warnings_from(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [
         r
         for r in caplog.records
-        if r.name == "ccrouter.routing.tokens" and r.levelname == "WARNING"
+        if r.name == "ccrouter.routing.tokenizer" and r.levelname == "WARNING"
     ]
 
 
@@ -71,7 +71,7 @@ def test_matches_tiktokens_own_cl100k_encoding(monkeypatch: pytest.MonkeyPatch) 
     # tiktoken's own loader and constructor arguments, pointed at the bundled file with its
     # cache disabled (TIKTOKEN_CACHE_DIR="") so this reference cannot touch the network either.
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
-    bundled = tokens._encoding_file()
+    bundled = tokenizer.encoding_file()
     monkeypatch.setattr(
         openai_public,
         "load_tiktoken_bpe",
@@ -79,7 +79,7 @@ def test_matches_tiktokens_own_cl100k_encoding(monkeypatch: pytest.MonkeyPatch) 
     )
     reference = tiktoken.Encoding(**openai_public.cl100k_base())
     assert count_text(SAMPLE) == len(reference.encode_ordinary(SAMPLE)) == 85
-    ours = tokens._load()[0]
+    ours = tokenizer.load_encoding()
     assert ours is not None
     long_text = SAMPLE * 200 + "".join(f"line {i}: {i * i:x}\n" for i in range(2000))
     assert ours.encode_ordinary(long_text) == reference.encode_ordinary(long_text)
@@ -116,7 +116,7 @@ def test_hash_mismatch_warns_once_and_estimates(
     fresh_load: None,
 ) -> None:
     tampered = tmp_path / "cl100k_base.tiktoken"
-    data = bytearray(tokens._encoding_file().read_bytes())
+    data = bytearray(tokenizer.encoding_file().read_bytes())
     data[-2] = ord("9") if data[-2] != ord("9") else ord("8")  # change the last rank
     tampered.write_bytes(bytes(data))
     monkeypatch.setenv(TIKTOKEN_FILE_ENV, str(tampered))
@@ -147,14 +147,14 @@ def test_missing_file_warns_once_and_estimates(
 def test_override_pointing_at_the_real_file_works(
     monkeypatch: pytest.MonkeyPatch, fresh_load: None
 ) -> None:
-    monkeypatch.setenv(TIKTOKEN_FILE_ENV, str(tokens._encoding_file()))
+    monkeypatch.setenv(TIKTOKEN_FILE_ENV, str(tokenizer.encoding_file()))
     assert count_text("hello world") == 2
 
 
 def test_encoding_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     count_text("warm up")
     loads: list[int] = []
-    monkeypatch.setattr(tokens, "_build_encoding", lambda: loads.append(1))
+    monkeypatch.setattr(tokenizer, "_build_encoding", lambda: loads.append(1))
     count_text("again")
     assert loads == []
 
