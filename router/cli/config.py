@@ -68,12 +68,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def problems_of(path: Path) -> tuple[list[str], list[str], str]:
     """(problems, warnings, summary) of the config at ``path``: every problem, in one pass."""
+    from ccrouter.config.checks import bind_problems
     from ccrouter.config.snapshot import check_state
 
     state, problems = check_state(path)
     if state is None:
         return [str(p) for p in problems] or ["the config cannot be loaded"], [], ""
     config = state.config
+    problems = bind_problems(config, config.host)  # what `ccrouter start` would refuse
+    if problems:
+        return [str(p) for p in problems], [], ""
     used = {t.provider for chain in config.routes.values() for t in chain}
     warnings = list(state.load_problems)
     warnings += [

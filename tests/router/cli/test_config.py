@@ -170,3 +170,13 @@ def test_init_writes_the_default_once(tmp_path: Path, capsys: pytest.CaptureFixt
     code, _, err = run(["config", "init", "--config", str(path)], capsys)
     assert code == 1 and "already exists" in err
     assert run(["config", "init", "--force", "--config", str(path)], capsys)[0] == 0
+
+
+def test_validate_refuses_a_public_host_without_apikey(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = config.read_text().replace('"inbound-apikey-5a5a5a"', '" "')  # blank is no key
+    config.write_text(text.replace('"LOG_LEVEL"', '"HOST": "0.0.0.0", "LOG_LEVEL"'))
+    code, out, _ = run(["config", "validate"], capsys)
+    assert code == 1
+    assert "APIKEY: refusing to listen on 0.0.0.0 without an APIKEY" in out
