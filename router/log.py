@@ -1,4 +1,9 @@
-"""Logging: one line per request at info, bodies only at debug, never a secret."""
+"""Logging: one line per request at info, bodies only at debug, never a secret.
+
+Every line ccrouter writes is one line: control characters in any value (a model name with
+``\r\n``, an upstream's multi-line error) are escaped, so no value can forge a log line, and
+secrets are masked (``ccrouter.redact``) in every message its formatter writes.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ import logging
 import sys
 import threading
 import time
+from typing import Any
+
+from ccrouter import redact
 
 _LEVELS = {
     "fatal": logging.CRITICAL,
@@ -34,11 +42,26 @@ def timestamp(created: float) -> str:
     return f"{_second_text},{int((created - second) * 1000):03d}"
 
 
+def escape_line(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\n``, ``\\x1b``, ``\\u2028``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 class _SecondFormatter(logging.Formatter):
-    """Formats the timestamp once per second instead of calling strftime for every record."""
+    """Formats the timestamp once per second instead of calling strftime for every record;
+    the message becomes one line with its secrets masked (a traceback keeps its lines)."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return timestamp(record.created)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_line(redact.current()(record.message))
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return redact.current()(super().formatException(ei))
 
 
 class _BufferedHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -114,6 +137,7 @@ def log_request(line: str) -> None:
     a request of ~550 µs. Any other setup (a handler or filter added to these loggers, pytest's
     caplog, no ``setup_logging``) goes through ``logging`` as usual.
     """
+    line = escape_line(line)  # its fields carry client text (the model name)
     handler = _direct_handler()
     if handler is None:
         request_log.info(line)

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from ccrouter import redact
 from ccrouter.config.model import Config, ProviderConfig, Target
 from ccrouter.errors import AuthenticationError, InvalidRequestError, UpstreamError
 from ccrouter.transformers.base import Transformer, UpstreamRequest
@@ -185,10 +186,17 @@ async def send(
     req = prepared.request
     wait = first_byte_timeout_s if stream else read_timeout_s
     try:
+        payload = orjson.dumps(req.body)
+    except orjson.JSONEncodeError as exc:  # a backstop: validate.py limits the usual places
+        raise UpstreamError(
+            f"the request cannot be encoded for {prepared.target} ({exc}): nest JSON less deeply",
+            status=400,
+        ) from None
+    try:
         async with asyncio.timeout(wait):
             response = await client.post(
                 req.url,
-                orjson.dumps(req.body),
+                payload,
                 req.headers,
                 connect_timeout_s=connect_timeout_s,
                 read_timeout_s=read_timeout_s,
@@ -198,7 +206,7 @@ async def send(
             TransportError("timeout", "timed out"), prepared.target, wait
         ) from None
     except TransportError as exc:
-        raise _transport_error(exc, prepared.target, wait) from exc
+        raise redact.current().error(_transport_error(exc, prepared.target, wait)) from exc
     if response.status < 400:
         return response
     try:
@@ -211,7 +219,9 @@ async def send(
     try:
         body: Any = orjson.loads(raw) if raw else None
     except orjson.JSONDecodeError:
-        body = raw.decode("utf-8", "replace")[:500]
-    error = upstream_error_from_body(response.status, body, retry_after_of(response.headers))
+        body = raw.decode("utf-8", "replace")[:8000]  # long enough not to cut an echoed key
+    error = upstream_error_from_body(
+        response.status, body, retry_after_of(response.headers), provider=prepared.provider.name
+    )
     error.message = f"{prepared.target}: {error.message}"
     raise error

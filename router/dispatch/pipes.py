@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ccrouter import redact
 from ccrouter.errors import UpstreamError, error_event_data
 from ccrouter.sse import DataDecoder, SSEDecoder, encode_event, encode_events
 from ccrouter.transformers.base import Transformer
@@ -145,7 +146,7 @@ class TranslatingPipe:
         return tail + encode_events(events)
 
     def fail(self, exc: BaseException) -> bytes:
-        return encode_events(self._translator.fail(exc))
+        return encode_events(self._translator.fail(redact.current().error(exc)))
 
     def summary(self) -> UpstreamSummary:
         t = self._translator
@@ -187,8 +188,9 @@ class PassthroughPipe:
             except (orjson.JSONDecodeError, AttributeError):
                 error = {}
             kind = str(error.get("type", "api_error"))
+            said = redact.current()(str(error.get("message", "error")))
             raise UpstreamError(
-                f"{self._ctx.provider},{self._ctx.upstream_model}: {error.get('message', 'error')}",
+                f"{self._ctx.provider},{self._ctx.upstream_model}: {said}",
                 status=529 if kind == "overloaded_error" else 500,
                 retryable=kind in ("overloaded_error", "api_error", "rate_limit_error"),
                 error_type=kind,
@@ -208,7 +210,7 @@ class PassthroughPipe:
         return b""
 
     def fail(self, exc: BaseException) -> bytes:
-        return encode_event("error", error_event_data(exc))
+        return encode_event("error", error_event_data(redact.current().error(exc)))
 
     def summary(self) -> UpstreamSummary:
         return UpstreamSummary(stop_reason=self._stop_reason)

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from ccrouter import redact
 from ccrouter.config.model import Config
 from ccrouter.config.state import RouterState, SessionMemory, StateHolder, Statistics
 from ccrouter.dispatch.attempt import RequestMeta, user_hash_of
@@ -39,7 +40,7 @@ from ccrouter.server.responders import (
     send_json,
     send_stream,
 )
-from ccrouter.server.validate import check_messages_request, parse_json_body
+from ccrouter.server.validate import check_messages_request, check_routed_models, parse_json_body
 from ccrouter.types import Receive, Scope, Send
 
 MAX_BODY = 64 * 1024 * 1024
@@ -156,6 +157,7 @@ class MessagesEndpoint:
         request_id = new_request_id()
         started, at = time.perf_counter(), time.time()
         state = self.holder.current()
+        secrets = redact.use(state.config.redactor)  # for every error and log line of this request
         headers = headers_of(scope)
         watch = DisconnectWatch(receive)
         outcome = Outcome()
@@ -181,7 +183,7 @@ class MessagesEndpoint:
             decision = decided.decision if decided else None
             await send_error(
                 send,
-                to_anthropic_error(exc, request_id),
+                to_anthropic_error(state.config.redactor.error(exc), request_id),
                 routing_headers(JSON, request_id, decision, outcome),
             )
         finally:
@@ -190,6 +192,7 @@ class MessagesEndpoint:
             self.stats.record(record)
             if request_log.isEnabledFor(logging.INFO):
                 log_request(log_line(request_id, record, started))
+            redact.reset(secrets)
 
     async def _decide(
         self,
@@ -204,6 +207,7 @@ class MessagesEndpoint:
         recall = self.conversations.recall(body, size)
         decided = await decide(state, self.counter, body, headers, self.sessions.get, recall)
         view, decision = decided.view, decided.decision
+        check_routed_models(decision.targets)  # a <CCR-SUBAGENT-MODEL> tag or a custom router
         self.sessions.put(view.session_id, decided.tokens)
         if view.subagent_model is not None:
             body = strip_subagent_tag(body)

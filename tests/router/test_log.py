@@ -1,4 +1,4 @@
-"""Secrets are masked; logging is set up once."""
+"""Secrets are masked; every line is one line; logging is set up once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from ccrouter.log import log_request, mask, request_log, setup_logging, timestamp
+from ccrouter import redact
+from ccrouter.log import escape_line, log_request, mask, request_log, setup_logging, timestamp
 
 
 def test_mask_never_shows_a_usable_secret() -> None:
@@ -92,3 +93,46 @@ def test_timestamp_matches_logging_format_and_milliseconds() -> None:
     assert timestamp(0.5).endswith(",500")
     assert timestamp(1.999).endswith(",999")
     assert timestamp(2.0).endswith(",000")
+
+
+def test_no_value_can_forge_a_line() -> None:
+    assert escape_line("route=default model=a,b") == "route=default model=a,b"
+    forged = "model=openrouter,a\r\n2026-01-01 00:00:00,000 INFO ccrouter.request req_x status=ok"
+    assert "\n" not in escape_line(forged) and "\r" not in escape_line(forged)
+    assert escape_line(forged).startswith("model=openrouter,a\\r\\n2026")
+    assert escape_line("a\x1b[31mred\u2028b\x85c\td") == "a\\x1b[31mred\\u2028b\\x85c\\td"
+
+
+def test_the_request_line_and_every_message_stay_one_line() -> None:
+    setup_logging("info")
+    handler = _own_handler()
+    handler.stream = io.StringIO()
+    log_request("req_1 model=a\nFAKE status=ok")
+    logging.getLogger("ccrouter.dispatch").warning(
+        "attempt %s failed: %s", "p,m\r\nX", "up\nstream"
+    )
+    lines = handler.stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("req_1 model=a\\nFAKE status=ok")
+    assert lines[1].endswith("attempt p,m\\r\\nX failed: up\\nstream")
+
+
+def test_messages_are_redacted_with_the_requests_secrets_and_patterns() -> None:
+    setup_logging("info")
+    handler = _own_handler()
+    handler.stream = io.StringIO()
+    logger = logging.getLogger("ccrouter.dispatch")
+    token = redact.use(redact.Redactor(["plain-config-key"]))
+    try:
+        logger.warning("upstream said: bad key plain-config-key / gsk_abcdefgh1234")
+        try:
+            raise ValueError("boom plain-config-key")
+        except ValueError:
+            logger.exception("unexpected")
+    finally:
+        redact.reset(token)
+    logger.warning("outside a request: plain-config-key, but sk-or-v1-abcdef is a pattern")
+    text = handler.stream.getvalue()
+    assert "gsk_abcdefgh" not in text and "sk-or-v1-abcdef" not in text
+    assert text.count("plain-config-key") == 1  # only outside the request, not a known secret
+    assert "boom [redacted]" in text and "Traceback" in text

@@ -6,16 +6,18 @@
   only the uncached part of the prompt.
 * ``upstream_error_from_body()`` / ``upstream_error_from_object()``: an upstream error (HTTP error
   body or an ``error`` object inside a 200 stream) -> ``UpstreamError`` with the Anthropic status,
-  a message worth showing to the user, and whether another try may help.
+  a message worth showing to the user, and whether another try may help. The message names the
+  provider that answered and has every secret masked (``ccrouter.redact.current()``: the
+  request's configured keys plus credential patterns), before it is clipped.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 
+from ccrouter import redact
 from ccrouter.errors import UpstreamError, anthropic_status_for_upstream
 
 _STOP_REASONS: dict[str, str] = {
@@ -102,12 +104,6 @@ _RETRYABLE_TYPES = frozenset(
     {"rate_limit_exceeded", "provider_overloaded", "provider_unavailable", "server", "timeout"}
 )
 _CONTEXT_TYPES = frozenset({"context_length_exceeded"})
-# Anything that looks like a credential, wherever an upstream chose to echo it.
-_SECRET = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{4,}|bearer\s+[A-Za-z0-9._~+/=\-]+"
-    r"|(?:api[_-]?key|authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?[^\s\"',}]+)",
-    re.IGNORECASE,
-)
 _MAX_TEXT = 300
 
 
@@ -124,20 +120,20 @@ def _as_text(value: Any) -> str:
     return orjson.dumps(value).decode() if value is not None else ""
 
 
-def _raw_message(raw: Any) -> str:
+def _raw_message(raw: Any, hide: redact.Redactor) -> str:
     """The provider's own words inside ``metadata.raw`` (often a JSON string of its error body)."""
     if isinstance(raw, str):
         try:
             raw = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            return _clip(raw)
+            return _clip(hide(raw))
     if isinstance(raw, dict):
         inner = raw.get("error", raw)
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return _clip(inner["message"])
+            return _clip(hide(inner["message"]))
         if isinstance(inner, str):
-            return _clip(inner)
-    return _clip(_as_text(raw)) if raw else ""
+            return _clip(hide(inner))
+    return _clip(hide(_as_text(raw))) if raw else ""
 
 
 def _error_object(body: Any) -> dict[str, Any]:
@@ -149,9 +145,9 @@ def _error_object(body: Any) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             if text.lstrip().startswith("<"):
                 return {"message": "(an HTML error page)"}
-            return {"message": _clip(text)} if text else {}
+            return {"message": text} if text else {}  # clipped once redacted
     if not isinstance(body, dict):
-        return {"message": _clip(_as_text(body))} if body else {}
+        return {"message": _as_text(body)} if body else {}
     err = body.get("error")
     if isinstance(err, dict):
         return err
@@ -160,7 +156,7 @@ def _error_object(body: Any) -> dict[str, Any]:
     for key in ("message", "detail", "error_message"):
         if isinstance(body.get(key), str):
             return {"message": body[key]}
-    return {"message": _clip(_as_text(body))}
+    return {"message": _as_text(body)}
 
 
 def upstream_error_from_object(
@@ -222,16 +218,18 @@ def _message(
     provider: str,
     context_length: bool,
 ) -> str:
-    text = _clip(_as_text(err.get("message"))) or "no error message"
+    # Redacted before clipping, so a key cut by the clip cannot leave its first half behind.
+    hide = redact.current()
+    text = _clip(hide(_as_text(err.get("message")))) or "no error message"
     notes = [f"error_type {error_type}"] if error_type else []
     if isinstance(metadata.get("provider_name"), str):
         notes.append(f"provider {metadata['provider_name']}")
     message = f"{provider} returned {status}: {text}"
     if notes:
         message += f" ({', '.join(notes)})"
-    raw = _raw_message(metadata.get("raw"))
+    raw = _raw_message(metadata.get("raw"), hide)
     if raw and raw not in message:
         message += f" — upstream said: {raw}"
     if context_length:
         message = "prompt is too long: " + message  # the wording Anthropic uses for this error
-    return _SECRET.sub("[redacted]", message)
+    return hide(message)

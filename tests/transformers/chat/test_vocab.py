@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from ccrouter import redact
 from ccrouter.errors import to_anthropic_error
 from ccrouter.transformers.chat.vocab import (
     anthropic_usage,
@@ -227,6 +228,19 @@ def test_secrets_never_reach_the_message() -> None:
     assert "sk-xyz" not in message
     assert "supersecretvalue" not in message
     assert "[redacted]" in message
+
+
+def test_the_requests_configured_secrets_are_masked_before_the_clip() -> None:
+    token = redact.use(redact.Redactor(["plain-groq-key-0123456789"]))
+    try:
+        text = "x" * 290 + " plain-groq-key-0123456789 AIzaSyA1234567890abcdefghijklm"
+        error = upstream_error_from_body(401, {"error": {"message": text}}, None, provider="groq")
+        said = upstream_error_from_body(401, "bad key plain-groq-key-0123456789", None)
+    finally:
+        redact.reset(token)
+    assert error.message.startswith("groq returned 401: ")
+    assert "plain-groq" not in error.message and "AIza" not in error.message
+    assert "plain-groq" not in said.message
 
 
 def test_long_messages_are_clipped() -> None:
