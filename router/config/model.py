@@ -8,7 +8,6 @@ then raised as one ConfigError. ``build_config`` alone is lenient (test helpers 
 from __future__ import annotations
 
 import functools
-import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,6 @@ from urllib.parse import urlsplit
 from ccrouter.config.load import read_raw, schema_problems
 from ccrouter.config.vars import interpolate, is_reference, referenced_vars
 from ccrouter.errors import ConfigError, ConfigProblem
-from ccrouter.redact import Redactor
 from ccrouter.home import ccrouter_home
 from ccrouter.redact import Redactor
 from ccrouter.transformers.base import TransformerSpec
@@ -124,12 +122,6 @@ class Config:
 
     def chain(self, route: str) -> tuple[Target, ...]:
         return self.routes.get(route, ()) + self.global_fallback
-
-    @functools.cached_property
-    def redactor(self) -> Redactor:
-        """Masks this snapshot's secrets in errors and logs; built on first use, once per load."""
-        keys = [p.api_key for p in self.providers.values()]
-        return Redactor.from_config(keys, self.apikey, self.raw)
 
     @functools.cached_property
     def redactor(self) -> Redactor:
