@@ -31,7 +31,9 @@ class UserFileError(PluginError):
 
 
 def what_happened(exc: BaseException) -> str:
-    """An exception as one line for a load problem: ``"<type>: <message>"``."""
+    """One line for a load problem: ``"<type>: <message>"``; a ``UserFileError``'s ``what``."""
+    if isinstance(exc, UserFileError):
+        return exc.what
     return f"{type(exc).__name__}: {exc}"
 
 

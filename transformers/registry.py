@@ -19,7 +19,7 @@ from ccrouter.transformers.base import Transformer, TransformerSpec, UpstreamReq
 from ccrouter.transformers.builtin import BUILTINS
 from ccrouter.transformers.context import TranslationContext
 from ccrouter.transformers.user_guard import guarded
-from ccrouter.userfiles import UserFileError, load_user_module
+from ccrouter.userfiles import UserFileError, load_user_module, what_happened
 
 if TYPE_CHECKING:
     from ccrouter.config.model import ProviderConfig
@@ -54,8 +54,8 @@ class TransformerRegistry:
         for path, options in items:
             try:
                 cls = _load_class(path)
-            except UserFileError as exc:
-                why = f"user transformer {path.name} failed to load: {exc.what}"
+            except Exception as exc:
+                why = f"user transformer {path.name} failed to load: {what_happened(exc)}"
                 self._broken[path.stem.lower()] = why
                 problems.append(why)
                 log.warning("%s", why)
@@ -131,6 +131,7 @@ def _load_class(path: Path) -> type[Transformer]:
         if inspect.isclass(obj)
         and issubclass(obj, Transformer)
         and obj.__module__ == module.__name__  # not a class it imported, such as a builtin
+        and isinstance(obj.name, str)
         and obj.name
     ]
     if not found:

@@ -21,7 +21,7 @@ from typing import Any
 from ccrouter.config.model import Config, Target
 from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
-from ccrouter.userfiles import UserFileError, load_user_module, what_happened
+from ccrouter.userfiles import load_user_module, what_happened
 
 log = logging.getLogger("ccrouter.routing.custom")
 RouteFunction = Callable[[RouteRequest, Config], Any]
@@ -149,7 +149,7 @@ def load_routers(paths: tuple[Path, ...]) -> tuple[tuple[CustomRouter, ...], lis
         try:
             routers.append(load_router(path))
         except Exception as exc:
-            what = exc.what if isinstance(exc, UserFileError) else what_happened(exc)
+            what = what_happened(exc)
             problems.append(f"{path.name}: {what}")
             log.warning("custom router %s not loaded: %s", path, what)
     return tuple(routers), problems

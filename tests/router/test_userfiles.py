@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ccrouter.errors import PluginError
-from ccrouter.userfiles import UserFileError, load_user_module
+from ccrouter.userfiles import UserFileError, load_user_module, what_happened
 
 PREFIX = "ccrouter_test_userfile"
 
@@ -105,3 +105,8 @@ def test_a_file_that_is_not_python_or_missing(tmp_path: Path, name: str, what: s
         path.write_text("def route(request):\n    return None\n")
     with pytest.raises(UserFileError, match=f"^{name}: {what}"):
         load_user_module(path, PREFIX)
+
+
+def test_what_happened_is_one_line_without_the_file_name_twice(tmp_path: Path) -> None:
+    assert what_happened(KeyError("route")) == "KeyError: 'route'"
+    assert what_happened(UserFileError(tmp_path / "r.py", "RuntimeError: x")) == "RuntimeError: x"
