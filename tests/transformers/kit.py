@@ -25,9 +25,9 @@ from ccrouter.transformers.base import Transformer, UpstreamRequest
 from ccrouter.transformers.chat.response import to_anthropic_message
 from ccrouter.transformers.chat.stream import OpenAIStreamTranslator
 from ccrouter.transformers.context import Dialect, TranslationContext
+from ccrouter.types import JSON
 from tests.conftest import base_config
 
-JSON = dict[str, Any]
 FAKE_HOST = "http://fake-openrouter.test"
 
 

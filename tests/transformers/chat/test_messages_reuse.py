@@ -20,10 +20,10 @@ from ccrouter.transformers.chat import messages as openai_messages
 from ccrouter.transformers.chat.messages import translate_messages
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Recall, TranslationContext
+from ccrouter.types import JSON
 from tests.recording.cases import CASES
 from tests.recording.driver import Recordings
 
-JSON = dict[str, Any]
 MARK = {"type": "ephemeral"}
 PNG = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
 

@@ -9,8 +9,8 @@ import orjson
 from ccrouter.routing.conversation import Conversations
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.context import Recall, TranslationContext
+from ccrouter.types import JSON
 
-JSON = dict[str, Any]
 LONG_NAME = "mcp__a_very_long_server_name_for_testing__" + "x" * 40  # renamed upstream
 
 
