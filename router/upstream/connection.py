@@ -2,7 +2,7 @@
 
 ``Connection`` carries one exchange at a time. Its callbacks only record what arrived (status,
 raw headers, body pieces, the end) and wake the single reader; the reader (``Http1Response`` in
-``http1_client``) decides what to do. It tracks what the pool must know: whether the exchange
+``http1``) decides what to do. It tracks what the pool must know: whether the exchange
 ended cleanly with keep-alive, whether the server closed before sending a byte (retryable), and
 flow control: past ``HIGH_WATER`` unread bytes the socket is paused until the reader drains.
 """

@@ -4,9 +4,9 @@ Why not aiohttp: posting a 17 KB body and reading a 1.6 KB answer at 32 concurre
 aiohttp's ``ClientSession`` cost a median ~175 µs of CPU per request (streamed: ~165 µs) and
 this client ~63 µs (streamed: ~60 µs), on a request path of ~770 µs. It does only what ccrouter
 needs: POST, keep-alive connections pooled per (scheme, host, port), gzip/deflate bodies,
-streaming with backpressure (``http1_connection``), a read timeout per wait. No proxies, cookies
+streaming with backpressure (``connection``), a read timeout per wait. No proxies, cookies
 or redirects: with ``PROXY_URL`` configured, or ``CCROUTER_UPSTREAM_CLIENT=aiohttp`` in the
-environment, ``as_upstream_client`` picks ``AiohttpClient`` instead.
+environment, ``factory.as_upstream_client`` picks ``AiohttpClient`` instead.
 
 Failures raise ``TransportError``: "connect" (refused, DNS, TLS handshake), "timeout" (connect,
 response head, or a wait between body pieces), "broken" (reset, EOF mid-body, malformed HTTP).
