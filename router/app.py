@@ -1,8 +1,8 @@
 """``create_app()``: the ASGI application, its shared upstream client and its config watcher.
 
 ``POST /v1/messages`` goes straight to the raw handler (the hot path); every other request goes
-to the Starlette app. One upstream client (``http1_client``, or aiohttp behind a proxy; see
-``upstream_client``) is shared by every request; tests inject an httpx client built on the fake
+to the Starlette app. One upstream client (``upstream.http1``, or aiohttp behind a proxy; see
+``upstream.factory``) is shared by every request; tests inject an httpx client built on the fake
 upstream's transport.
 """
 
