@@ -34,7 +34,7 @@ def recorded_views(recordings: Recordings) -> dict[str, RouteRequest]:
 _TEXT = {"type": "text", "text": "hi"}
 # Bodies the server accepts (they pass check_messages_request) but few routers expect.
 ODD_BODIES: list[dict[str, Any]] = [
-    {"model": "m", "max_tokens": 1, "messages": []},
+    {"model": "m", "max_tokens": 1, "messages": [{"role": "system", "content": "only me"}]},
     {"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": ""}]},
     {"model": "m", "max_tokens": 1, "messages": [{"role": "assistant", "content": "only me"}]},
     {"model": "m", "max_tokens": 1, "messages": [{"role": "system", "content": []}]},
@@ -42,18 +42,30 @@ ODD_BODIES: list[dict[str, Any]] = [
         "model": "m",
         "max_tokens": 1,
         "messages": [
-            {"role": "user", "content": [{"type": "text"}, {"type": "text", "text": None}]},
-            {"role": "assistant", "content": [{"type": "tool_use"}, {"type": "mystery", "x": 1}]},
-            {"role": "user", "content": [{"type": "text", "text": 42}, {"type": "image"}]},
+            {"role": "user", "content": [{"type": "text", "text": ""}, {"type": "mystery"}]},
+            {
+                "role": "assistant",
+                "content": [
+                    {"type": "tool_use", "id": "t", "name": "X", "input": {}},
+                    {"type": "mystery", "x": 1},
+                ],
+            },
+            {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": "t", "content": []},
+                    {"type": "image", "source": {"type": "url", "url": ""}},
+                ],
+            },
         ],
     },
     {
         "model": "m",
         "max_tokens": 1,
-        "system": [{"type": "text"}, {"type": "text", "text": None}, {"type": "other"}],
+        "system": [{"type": "text", "text": ""}],
         "messages": [
-            {"role": "system", "content": [{"type": "text", "text": None}]},
-            {"role": "user", "content": [{"type": "tool_result", "content": None}]},
+            {"role": "system", "content": [{"type": "text", "text": ""}]},
+            {"role": "user", "content": [{"type": "mystery", "content": None}]},
         ],
     },
     {
@@ -62,9 +74,14 @@ ODD_BODIES: list[dict[str, Any]] = [
         "system": "Primary working directory: ",
         "metadata": {"user_id": "{not json"},
         "tools": [],
-        "thinking": {"type": None, "budget_tokens": "lots"},
-        "output_config": "max",
-        "messages": [{"role": "user", "content": [_TEXT, {"type": "document"}]}],
+        "thinking": {"type": "mystery", "budget_tokens": "lots"},
+        "output_config": {},
+        "messages": [
+            {
+                "role": "user",
+                "content": [_TEXT, {"type": "document", "source": {"type": "text", "data": ""}}],
+            }
+        ],
     },
     {
         "model": "m",
