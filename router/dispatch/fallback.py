@@ -27,7 +27,13 @@ from ccrouter.config.model import Target
 from ccrouter.config.state import RouterState
 from ccrouter.dispatch.attempt import Prepared, RequestMeta, prepare, send
 from ccrouter.dispatch.cooldown import Cooldowns
-from ccrouter.dispatch.pipes import PassthroughPipe, Pipe, TranslatingPipe, UpstreamSummary
+from ccrouter.dispatch.pipes import (
+    PassthroughPipe,
+    Pipe,
+    TranslatingPipe,
+    UpstreamSummary,
+    billing_of,
+)
 from ccrouter.errors import (
     AllModelsFailedError,
     Attempt,
@@ -198,12 +204,15 @@ class Dispatcher:
                 f"{prepared.target}: answered with invalid JSON", status=500, retryable=True
             ) from exc
         if prepared.provider.kind == "anthropic":
-            return dict(body)
-        if isinstance(body, dict):  # kept for the log line
-            outcome.summary = UpstreamSummary.of_completion(body)
+            message = dict(body)
+            outcome.summary = UpstreamSummary.of_message(message)
+            return message
+        cost, generation_id = billing_of(body)  # before a transformer changes the body
         for transformer in reversed(prepared.chain):
             body = transformer.transform_response(body, prepared.ctx)
-        return to_anthropic_message(body, prepared.ctx)
+        message = to_anthropic_message(body, prepared.ctx)
+        outcome.summary = UpstreamSummary.of_message(message, cost, generation_id)
+        return message
 
     async def _open_one(
         self, state: RouterState, prepared: Prepared, *, outcome: Outcome

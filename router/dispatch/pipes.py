@@ -25,22 +25,33 @@ from ccrouter.types import Event
 
 @dataclass(frozen=True, slots=True)
 class UpstreamSummary:
-    """What an upstream said about its answer, for the request's log line and ``/api/status``."""
+    """What an upstream said about its answer, for the log line, ``/api/status`` and usage."""
 
     cost: float | None = None  # what OpenRouter charged, when it says
     generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
     stop_reason: str | None = None
+    usage: dict[str, Any] | None = None  # the answer's Anthropic ``usage`` (tokens in, out, cache)
 
     @classmethod
-    def of_completion(cls, body: dict[str, Any]) -> UpstreamSummary:
-        """From a non-streaming OpenAI chat completion."""
-        usage = body.get("usage")
-        cost = usage.get("cost") if isinstance(usage, dict) else None
-        generation = body.get("id")
+    def of_message(
+        cls, message: dict[str, Any], cost: Any = None, generation_id: Any = None
+    ) -> UpstreamSummary:
+        """From a whole Anthropic message (and the chat completion's ``billing_of``)."""
+        usage, stop = message.get("usage"), message.get("stop_reason")
         return cls(
             float(cost) if isinstance(cost, int | float) else None,
-            generation if isinstance(generation, str) else None,
+            generation_id if isinstance(generation_id, str) else None,
+            stop if isinstance(stop, str) else None,
+            usage if isinstance(usage, dict) else None,
         )
+
+
+def billing_of(completion: Any) -> tuple[Any, Any]:
+    """An OpenAI chat completion's ``usage.cost`` and ``id``, unchecked (``None`` when absent)."""
+    if not isinstance(completion, dict):
+        return None, None
+    usage = completion.get("usage")
+    return (usage.get("cost") if isinstance(usage, dict) else None), completion.get("id")
 
 
 class Pipe(Protocol):
@@ -152,7 +163,7 @@ class TranslatingPipe:
         t = self._translator
         generation = t.generation_id
         return UpstreamSummary(
-            t.cost, generation if isinstance(generation, str) else None, t.stop_reason
+            t.cost, generation if isinstance(generation, str) else None, t.stop_reason, t.usage
         )
 
 
@@ -165,6 +176,7 @@ class PassthroughPipe:
         self.started_content = False
         self._stopped = False
         self._stop_reason: str | None = None
+        self._usage: dict[str, Any] | None = None
 
     def feed(self, raw: bytes) -> bytes:
         for sse in self._decoder.feed(raw):
@@ -179,6 +191,7 @@ class PassthroughPipe:
         elif event == "message_delta":
             try:
                 parsed = orjson.loads(data)
+                self._usage = parsed.get("usage")
                 self._stop_reason = (parsed.get("delta") or {}).get("stop_reason")
             except (orjson.JSONDecodeError, AttributeError):
                 pass
@@ -213,4 +226,5 @@ class PassthroughPipe:
         return encode_event("error", error_event_data(redact.current().error(exc)))
 
     def summary(self) -> UpstreamSummary:
-        return UpstreamSummary(stop_reason=self._stop_reason)
+        usage = self._usage if isinstance(self._usage, dict) else None
+        return UpstreamSummary(stop_reason=self._stop_reason, usage=usage)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from ccrouter.dispatch.pipes import PassthroughPipe, TranslatingPipe, UpstreamSummary
+from ccrouter.dispatch.pipes import (
+    PassthroughPipe,
+    TranslatingPipe,
+    UpstreamSummary,
+    billing_of,
+)
 from ccrouter.errors import UpstreamError
 from ccrouter.testing.streamcheck import assert_valid_anthropic_stream
 from ccrouter.transformers.base import Transformer
@@ -28,14 +33,22 @@ def test_translating_pipe_in_pieces() -> None:
         "".join(e[1]["delta"]["text"] for e in events if e[0] == "content_block_delta") == "Hello"
     )
     assert pipe.started_content
-    assert pipe.summary() == UpstreamSummary(None, "gen-1", "end_turn")
+    summary = pipe.summary()
+    assert (summary.generation_id, summary.stop_reason) == ("gen-1", "end_turn")
+    assert summary.usage is not None and summary.usage["output_tokens"] == 2
 
 
-def test_summary_of_a_completion_keeps_only_well_typed_facts() -> None:
-    body = {"id": "gen-9", "usage": {"cost": 2}}
-    assert UpstreamSummary.of_completion(body) == UpstreamSummary(2.0, "gen-9")
-    assert UpstreamSummary.of_completion({"id": 7, "usage": {"cost": "1"}}) == UpstreamSummary()
-    assert UpstreamSummary.of_completion({"usage": None}) == UpstreamSummary()
+def test_summary_of_a_message_keeps_only_well_typed_facts() -> None:
+    message = {"stop_reason": "end_turn", "usage": {"input_tokens": 3, "output_tokens": 1}}
+    summary = UpstreamSummary.of_message(
+        message, *billing_of({"id": "gen-9", "usage": {"cost": 2}})
+    )
+    assert summary == UpstreamSummary(2.0, "gen-9", "end_turn", message["usage"])
+    odd = {"stop_reason": 5, "usage": "lots"}
+    assert UpstreamSummary.of_message(odd, *billing_of({"id": 7, "usage": {"cost": "1"}})) == (
+        UpstreamSummary()
+    )
+    assert billing_of(["not", "a", "completion"]) == (None, None)
 
 
 def test_malformed_chunk_is_an_upstream_error() -> None:
@@ -71,7 +84,7 @@ def test_passthrough_forwards_bytes_untouched() -> None:
     pipe = PassthroughPipe(CTX)
     assert pipe.feed(ANTHROPIC) == ANTHROPIC
     assert pipe.started_content and pipe.finish() == b""
-    assert pipe.summary() == UpstreamSummary(stop_reason="end_turn")
+    assert pipe.summary() == UpstreamSummary(stop_reason="end_turn", usage={"output_tokens": 1})
 
 
 def test_passthrough_error_before_content_falls_back_and_cut_is_detected() -> None:
