@@ -24,7 +24,8 @@ from ccrouter.config.model import Config
 from ccrouter.config.state import RouterState, SessionMemory, StateHolder, Statistics
 from ccrouter.dispatch.attempt import RequestMeta, user_hash_of
 from ccrouter.dispatch.fallback import Dispatcher, Outcome
-from ccrouter.errors import AuthenticationError, RouterError, new_request_id, to_anthropic_error
+from ccrouter.errors import AuthenticationError, RouterError, to_anthropic_error
+from ccrouter.ids import new_request_id
 from ccrouter.log import log_request, request_log
 from ccrouter.routing.conversation import Conversations
 from ccrouter.routing.decide import Decided, decide
