@@ -77,7 +77,9 @@ def _drop_reasoning(out: dict[str, Any]) -> None:
             del out["output_config"]
     # clear_thinking edits are refused without thinking; other edits stay.
     management = out.get("context_management")
-    edits = management.get("edits") if isinstance(management, dict) else None
+    if not isinstance(management, dict):
+        return
+    edits = management.get("edits")
     if isinstance(edits, list):
         kept = [e for e in edits if not (isinstance(e, dict) and "thinking" in str(e.get("type")))]
         if kept:

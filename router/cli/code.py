@@ -172,7 +172,23 @@ def main(args: list[str], parser: argparse.ArgumentParser) -> int:
     for problem in settings_overrides(Path.home(), Path.cwd()):
         note(f"warning: {problem}; Claude Code applies it over ccrouter's environment")
     env = claude_env(os.environ, service.url, apikey, timeout_ms)
+    env.update(_model_env(service.config, args))
     return run([claude, *args], env)
+
+
+def _model_env(config_path: str | None, args: list[str]) -> dict[str, str]:
+    """The session model's window and output cap from the catalog, for Claude Code's compaction
+    (``ccrouter.catalog.claude_env``); nothing when unknown or the config does not load."""
+    from ccrouter.catalog.claude_env import claude_code_env, session_facts
+    from ccrouter.catalog.store import cache_path, read_cache
+    from ccrouter.config.model import load_config
+    from ccrouter.errors import ConfigError
+
+    try:
+        config = load_config(config_path)
+    except ConfigError:
+        return {}
+    return claude_code_env(session_facts(config, read_cache(cache_path()), args), os.environ)
 
 
 def _client_settings(config_path: str | None) -> tuple[str | None, int]:

@@ -78,6 +78,7 @@ def cli_env(root: Path, config: Path, **extra: str) -> dict[str, str]:
         CCROUTER_CONFIG=str(config),
         HOME=str(root),
         PYTHONUNBUFFERED="1",
+        CCROUTER_CATALOG_FETCH="0",  # the config names openrouter.ai: never fetch its models
     )
     env.pop("CLAUDE_PATH", None)
     env.update(extra)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -250,3 +251,25 @@ def test_settings_that_override_the_environment_are_reported(tmp_path: Path) -> 
 def test_keys_from_the_parent_environment_never_leak(service: Service, fake_claude: Path) -> None:
     _, seen = run_code(service, fake_claude, [], ANTHROPIC_API_KEY="sk-ant-leak")
     assert "sk-ant-leak" not in json.dumps(seen["env"])
+
+
+def test_the_session_models_window_from_the_catalog(service: Service, fake_claude: Path) -> None:
+    from ccrouter.catalog.facts import ModelFacts
+    from ccrouter.catalog.fetch import models_url
+    from ccrouter.catalog.store import Fetched, write_cache
+
+    local = re.search(r'"api_base_url": "(http://127\.0\.0\.1[^"]+)"', service.config.read_text())
+    assert local is not None
+    url = models_url(local.group(1))
+    cache = Path(service.env["CCROUTER_HOME"]) / "catalog.json"
+    write_cache(
+        cache, {url: Fetched(url, time.time(), {"model-a": ModelFacts("model-a", 131_072, 8192)})}
+    )
+    try:
+        _, seen = run_code(service, fake_claude, ["-p", "x"], CLAUDE_CODE_MAX_OUTPUT_TOKENS="4000")
+    finally:
+        cache.unlink()
+    env = seen["env"]
+    assert env["CLAUDE_CODE_MAX_CONTEXT_TOKENS"] == "131072"
+    assert env["CLAUDE_CODE_AUTO_COMPACT_WINDOW"] == "131072"
+    assert env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"] == "4000"  # the user's own setting stays
