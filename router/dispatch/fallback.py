@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -68,7 +68,7 @@ class Outcome:
 @dataclass
 class StreamResult:
     first: bytes  # everything up to and including the first content event
-    rest: AsyncIterator[bytes]
+    rest: AsyncGenerator[bytes, None]  # closed by whoever relays it
 
 
 class Dispatcher:
@@ -269,7 +269,7 @@ def _short(exc: UpstreamError, target: Target) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-async def _empty() -> AsyncIterator[bytes]:
+async def _empty() -> AsyncGenerator[bytes, None]:
     return
     yield b""  # pragma: no cover
 
@@ -281,7 +281,7 @@ async def _close(response: UpstreamResponse, chunks: AsyncIterator[bytes]) -> No
 
 async def _relay(
     response: UpstreamResponse, chunks: AsyncIterator[bytes], pipe: Pipe, outcome: Outcome
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The rest of a committed stream; failures become an ``event: error``; always closes."""
     try:
         try:

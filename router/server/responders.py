@@ -61,4 +61,4 @@ async def send_stream(send: Send, result: StreamResult, headers: Headers) -> Non
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
     finally:
-        await rest.aclose()  # type: ignore[attr-defined]
+        await rest.aclose()
