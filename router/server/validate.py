@@ -2,7 +2,10 @@
 
 Every error names the JSON path of the field and what it should be: ``messages[3].content[0].text:
 must be a string, got int``. One pass over the body, no schema library: this runs on every
-request (measured ~2 µs for a 17 KB Claude Code body, ~30 µs for 400 KB).
+request. Measured on Claude Code bodies (min of repeats, shared 2-core machine): ~11 µs for
+17 KB with 5 tools, ~26 µs for 50 KB with its 12 tools (the depth walk of the tool schemas is
+~20 µs of it), ~165 µs for 400 KB of 100 turns with a 147 KB screenshot (its base64 check,
+~0.35 ms per MB of image data, is ~50 µs of it); parsing those bodies takes 18, 54 and 220 µs.
 
 Checked: the types of the top-level fields, every message and block of the known block types
 (``text``, ``image``, ``document``, ``tool_use``, ``tool_result``, ``thinking``, …), which role may
