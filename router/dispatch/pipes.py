@@ -168,19 +168,23 @@ class TranslatingPipe:
 
 
 class PassthroughPipe:
-    """Anthropic in, Anthropic out: bytes are forwarded exactly as received."""
+    """Anthropic in, Anthropic out: bytes are forwarded exactly as received (an ``event: error``
+    after content has its secrets masked)."""
 
     def __init__(self, ctx: TranslationContext) -> None:
         self._ctx = ctx
         self._decoder = SSEDecoder()
         self.started_content = False
         self._stopped = False
+        self._failed = False  # the upstream sent an event: error after content
         self._stop_reason: str | None = None
         self._usage: dict[str, Any] | None = None
 
     def feed(self, raw: bytes) -> bytes:
         for sse in self._decoder.feed(raw):
             self._watch(sse.event, sse.data)
+        if self._failed:
+            return redact.current()(raw.decode("utf-8", "replace")).encode()
         return raw
 
     def _watch(self, event: str | None, data: str) -> None:
@@ -209,7 +213,7 @@ class PassthroughPipe:
                 error_type=kind,
             )
         elif event == "error":
-            self._stopped = True
+            self._stopped = self._failed = True
 
     def finish(self) -> bytes:
         for sse in self._decoder.flush():

@@ -33,12 +33,14 @@ def _nested(depth: int) -> bytes:
     return b'{"a":' * (depth - 1) + b"{}" + b"}" * (depth - 1)
 
 
-async def _post(app: CCRouterApp, body: Any, depth: int = 0) -> httpx.Response:
+async def _post(
+    app: CCRouterApp, body: Any, depth: int = 0, headers: dict[str, str] | None = None
+) -> httpx.Response:
     raw = orjson.dumps(body).replace(orjson.dumps(DEEP), _nested(depth) if depth else b"{}")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ccrouter.test", timeout=10
     ) as client:
-        return await client.post("/v1/messages", content=raw)
+        return await client.post("/v1/messages", content=raw, headers=headers)
 
 
 # --- deep nesting ------------------------------------------------------------------------------
@@ -212,3 +214,19 @@ async def test_a_mid_stream_error_echoing_a_key_is_redacted(
     assert "[redacted]" in response.text
     _assert_clean(response.text)
     _assert_clean(caplog.text)
+
+
+async def test_an_anthropic_upstreams_mid_stream_error_echoing_a_key_is_redacted(
+    make_app: Callable[..., CCRouterApp], fake: FakeOpenRouter
+) -> None:
+    config = base_config(APIKEY=APIKEY)
+    config["Providers"].append(
+        {"name": "anth", "api_base_url": f"{FAKE_BASE}/messages", "api_key": PLAIN_KEY}
+    )
+    fake.script("claude-x", MidStreamError(after_chunks=5, code=500, message=_echo(PLAIN_KEY)))
+    body = user_message(model="anth,claude-x", stream=True)
+    response = await _post(make_app(config), body, headers={"x-api-key": APIKEY})
+    assert response.status_code == 200
+    assert b"event: error" in response.content
+    assert "[redacted]" in response.text
+    _assert_clean(response.text)
