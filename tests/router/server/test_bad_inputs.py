@@ -43,6 +43,54 @@ async def _post(
         return await client.post("/v1/messages", content=raw, headers=headers)
 
 
+# --- wrong shapes ------------------------------------------------------------------------------
+
+
+def _turns(*blocks: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": list(blocks)}]
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ({"tools": [1]}, "tools[0]: must be an object"),
+        ({"tool_choice": {"type": 1}}, "tool_choice.type: must be one of"),
+        ({"max_tokens": 1.5}, "max_tokens: required, a positive integer"),
+        ({"system": {"text": "x"}}, "system: must be a string or a list of text blocks"),
+        ({"messages": []}, "messages: must hold at least one message"),
+        ({"messages": _turns({"type": "text", "text": 1})}, "messages[0].content[0].text: must"),
+        (
+            {"messages": _turns({"type": "tool_result", "tool_use_id": "toolu_9"})},
+            "messages[0].content[0].tool_use_id: 'toolu_9' matches no tool_use block",
+        ),
+        (
+            {
+                "messages": _turns(
+                    {
+                        "type": "image",
+                        "source": {
+                            "type": "base64",
+                            "media_type": "image/png",
+                            "data": "iVB RKA=",
+                        },
+                    }
+                )
+            },
+            "messages[0].content[0].source.data: is not valid base64 (it contains ' ')",
+        ),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True])
+async def test_wrong_shapes_get_a_400_naming_the_path_before_any_upstream_call(
+    app: CCRouterApp, fake: FakeOpenRouter, fields: dict[str, Any], path: str, stream: bool
+) -> None:
+    response = await _post(app, {**user_message(stream=stream), **fields})
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert response.json()["error"]["message"].startswith(path)
+    assert fake.requests == []
+
+
 # --- deep nesting ------------------------------------------------------------------------------
 
 
