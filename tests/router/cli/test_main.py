@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +63,26 @@ def test_version_through_python_dash_m(tmp_path: Path) -> None:
     env = cli_env(tmp_path, write_config(tmp_path, free_port()))
     result = run_cli(["--version"], env)
     assert result.stdout.strip() == f"ccrouter {__version__}"
+
+
+def test_a_reader_that_left_is_not_an_error(tmp_path: Path) -> None:
+    """`ccrouter status | head -1`: no 'Broken pipe' message and exit 0 when the reader is gone."""
+    env = cli_env(tmp_path, write_config(tmp_path, free_port()))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe now fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ccrouter", "--help"],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 0
 
 
 def failing(exc: Exception) -> argparse.Namespace:
