@@ -48,6 +48,18 @@ def test_wheel_installs_only_the_ccrouter_namespace(tmp_path: Path) -> None:
     assert tops == {"ccrouter"}
     assert "ccrouter/transformers/base.py" in names
     assert "ccrouter/config/schema.json" in names
+    # Every file of the package folders ships: a subpackage missing from pyproject's list (or
+    # data missing from package-data) works in the editable install and breaks a real one.
+    shipped = set(names)
+    for path in _tracked_files():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("router/"):
+            expected = "ccrouter/" + rel.removeprefix("router/")
+        elif rel.startswith("transformers/"):
+            expected = "ccrouter/" + rel
+        else:
+            continue
+        assert expected in shipped, f"{rel} is not in the wheel: list its package in pyproject.toml"
 
 
 def _machine_paths() -> re.Pattern[str]:
