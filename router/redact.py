@@ -47,9 +47,9 @@ class Redactor:
         self.secret_count = len(literal)
 
     @classmethod
-    def from_config(cls, providers: Iterable[str], apikey: str | None, raw: Any) -> Redactor:
+    def from_config(cls, api_keys: Iterable[str], apikey: str | None, raw: Any) -> Redactor:
         """Provider keys, the inbound ``APIKEY`` and every secret-named string in the raw config."""
-        return cls([*providers, *([apikey] if apikey else []), *secret_strings(raw)])
+        return cls([*api_keys, *([apikey] if apikey else []), *secret_strings(raw)])
 
     def __call__(self, text: str) -> str:
         return self._regex.sub(REDACTED, text) if text else text
