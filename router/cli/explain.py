@@ -16,11 +16,14 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ccrouter.cli.common import CLIError, ConfigArg, SubParsers
+
+if TYPE_CHECKING:
+    from ccrouter.config.model import Config
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Explanation:
     session_id: str | None
     long_context_threshold: int
     warnings: list[str]
+    verdicts: list[str] = field(default_factory=list)  # per model: fits / clamped / skipped
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -122,6 +126,7 @@ async def explain(
     elif state.config.provider(decision.target.provider) is None:
         warnings.append(f"provider {decision.target.provider!r} is not in the config")
     return Explanation(
+        verdicts=_verdicts(state.config, body, tokens, [decision.target, *decision.chain]),
         route=decision.route,
         target=str(decision.target) if decision.target else None,
         fallbacks=[str(t) for t in decision.chain],
@@ -135,6 +140,16 @@ async def explain(
         long_context_threshold=state.config.long_context_threshold,
         warnings=warnings,
     )
+
+
+def _verdicts(config: Config, body: dict[str, Any], tokens: int, targets: list[Any]) -> list[str]:
+    """What the model catalog (the server's disk copy) says of each model for this request."""
+    from ccrouter.catalog.gate import RequestGate
+    from ccrouter.catalog.store import cache_path, read_cache
+    from ccrouter.catalog.table import build_view
+
+    gate = RequestGate(build_view(config, read_cache(cache_path())), body, tokens)
+    return [f"{t}: {gate.verdict(t)}" for t in dict.fromkeys(targets) if t is not None]
 
 
 def long_context_note(result: Explanation) -> str:
@@ -158,6 +173,7 @@ def render(result: Explanation) -> list[str]:
         if result.config_source
         else f"config:    {result.config}",
     ]
+    lines += [f"verdict:   {v}" for v in result.verdicts]
     return lines + [f"warning:   {w}" for w in result.warnings]
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ccrouter.catalog.facts import ModelFacts
+from ccrouter.catalog.fetch import models_url
+from ccrouter.catalog.store import Fetched, write_cache
 from ccrouter.cli.common import CLIError
 from ccrouter.cli.explain import read_request
 from ccrouter.cli.main import main
@@ -228,3 +232,23 @@ def test_the_token_line_says_whether_the_request_is_long(
     body = synthetic(tmp_path, messages=[{"role": "user", "content": words}])
     assert main(["explain", str(body)]) == 0
     assert "(longContext threshold 5: long)" in capsys.readouterr().out
+
+
+def test_each_models_verdict_from_the_catalog(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local = re.search(r'"api_base_url": "(http://127\.0\.0\.1[^"]+)"', config.read_text())
+    assert local is not None
+    url = models_url(local.group(1))
+    facts = {
+        "model-a": ModelFacts("model-a", max_output=8192),
+        "model-b": ModelFacts("model-b", tools=False),
+    }
+    write_cache(tmp_path / "home" / "catalog.json", {url: Fetched(url, 1.0, facts)})
+    body = synthetic(tmp_path, max_tokens=32_000, tools=[{"name": "Bash", "input_schema": {}}])
+    assert explain_json(capsys, str(body))["verdicts"] == [
+        "local,model-a: clamped: max_tokens 32000 -> 8192 (output cap)",
+        "local,model-b: skipped: model takes no tools",
+    ]
+    assert main(["explain", str(body)]) == 0
+    assert "verdict:   local,model-b: skipped: model takes no tools" in capsys.readouterr().out
