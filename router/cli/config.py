@@ -87,6 +87,7 @@ def problems_of(path: Path) -> tuple[list[str], list[str], str]:
     ]
     if "default" not in config.routes:
         warnings.append("Router.default is not set: requests no rule matches cannot be routed")
+    warnings += _catalog_warnings(config)
     models = sum(len(p.models) for p in config.providers.values())
     summary = (
         f"{len(config.providers)} provider(s), {models} model(s), "
@@ -95,6 +96,14 @@ def problems_of(path: Path) -> tuple[list[str], list[str], str]:
     if state.custom_routers:
         summary += f", custom routers: {', '.join(r.name for r in state.custom_routers)}"
     return [], warnings, summary
+
+
+def _catalog_warnings(config: Any) -> list[str]:
+    """Route models their provider's fetched list lacks (``ccrouter models refresh`` fetches)."""
+    from ccrouter.catalog.advice import unknown_route_models
+    from ccrouter.catalog.store import cache_path, read_cache
+
+    return unknown_route_models(config, read_cache(cache_path()))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from ccrouter.catalog.facts import ModelFacts
+from ccrouter.catalog.fetch import models_url
+from ccrouter.catalog.store import Fetched, write_cache
 from ccrouter.cli.main import main
 from tests.router.cli.support import free_port, write_config
 
@@ -180,3 +184,23 @@ def test_validate_refuses_a_public_host_without_apikey(
     code, out, _ = run(["config", "validate"], capsys)
     assert code == 1
     assert "APIKEY: refusing to listen on 0.0.0.0 without an APIKEY" in out
+
+
+def test_validate_names_route_models_the_provider_does_not_list(
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    local = re.search(r'"api_base_url": "(http://127\.0\.0\.1[^"]+)"', config.read_text())
+    assert local is not None
+    url = models_url(local.group(1))
+    listed = {m: ModelFacts(m) for m in ("model-a", "model-b", "model-thinker")}
+    write_cache(tmp_path / "home" / "catalog.json", {url: Fetched(url, 1.0, listed)})
+    monkeypatch.setenv("CCROUTER_HOME", str(tmp_path / "home"))
+    code, out, _ = run(["config", "validate"], capsys)
+    assert code == 0
+    assert (
+        "warning: Router.think: local does not list a model 'model-think' "
+        "(did you mean 'model-thinker'"
+    ) in out
