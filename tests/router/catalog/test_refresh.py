@@ -20,6 +20,7 @@ from ccrouter.catalog.refresh import (
 from ccrouter.catalog.store import Fetched, read_cache, write_cache
 from ccrouter.catalog.table import Catalog
 from ccrouter.config.model import Config, load_config
+from ccrouter.errors import ConfigError
 from ccrouter.testing.fake.app import FakeOpenRouter
 from ccrouter.testing.fake.models import GATING_MODELS
 from tests.conftest import FAKE_BASE, base_config
@@ -156,3 +157,10 @@ async def test_reread_takes_a_copy_another_process_wrote(tmp_path: Path) -> None
     os.utime(path, (time.time() + 5, time.time() + 5))  # a later mtime even on coarse clocks
     await refresher.reread()
     assert catalog.entries[URL].fetched_at == 2.0
+
+
+def test_the_schema_checks_the_catalog_settings(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Catalog"):
+        make_config(tmp_path, Catalog={"refreshHours": 0})
+    with pytest.raises(ConfigError, match="Catalog"):
+        make_config(tmp_path, Catalog={"refresh": 1})
