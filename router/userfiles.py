@@ -7,7 +7,13 @@ The one loader both kinds of user file go through (mitmproxy's ``load_script``):
 - the module is in ``sys.modules`` *before* its code runs, so ``@dataclass`` and typing look-ups
   inside it work (with ``from __future__ import annotations`` too), and stays there after;
 - any failure, ``SystemExit`` included, becomes one ``UserFileError`` naming the file and what
-  happened, and the half-run module is removed again.
+  happened, and the half-run module is removed again;
+- before its code runs here, the file is try-imported in a child process
+  (``ccrouter.userprobe``), so a file that hangs, calls ``os._exit`` or crashes the interpreter
+  at import is refused with what happened, instead of taking ccrouter with it.
+
+Importing runs the file's code: the server calls this off its event loop (reloads run in a
+thread), never from a request.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from ccrouter import userprobe
 from ccrouter.errors import PluginError
 
 
@@ -42,10 +49,27 @@ def module_name(path: Path, source: bytes, prefix: str) -> str:
     return f"{prefix}_{path.stem}_{digest}"
 
 
-def load_user_module(path: Path, prefix: str) -> ModuleType:
-    """Import ``path`` under a unique module name starting with ``prefix``; raises ``UserFileError``."""
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size): what tells an edited file from an unchanged one; None if unreadable."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def load_user_module(path: Path, prefix: str, *, probe: bool = True) -> ModuleType:
+    """Import ``path`` under a unique module name starting with ``prefix``; raises ``UserFileError``.
+
+    ``probe``: try-import it in a child process first (once per version of the file).
+    """
     if path.suffix != ".py":
         raise UserFileError(path, "not a Python file; ccrouter imports user code from .py files")
+    refused = userprobe.verdict(path, prefix) if probe else None
+    if refused is not None:
+        raise UserFileError(
+            path, f"{refused} (tried in a separate process; fix it and save to retry)"
+        )
     try:
         source = path.read_bytes()
     except OSError as exc:

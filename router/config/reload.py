@@ -1,8 +1,9 @@
 """Hot reload: watch the config and plugin files; rebuild, validate, swap — or keep the old.
 
-Each change builds a complete new snapshot; only a fully valid one is swapped in (one
-assignment). A broken edit keeps the last good snapshot, logs every problem with its JSON path
-and shows it on /health and in ``ccrouter status``.
+Each change builds a complete new snapshot, off the event loop (building it imports user files,
+running their code); only a fully valid one is swapped in (one assignment). A broken edit keeps
+the last good snapshot, logs every problem with its JSON path and shows it on /health and in
+``ccrouter status``.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ async def watch_forever(
             ):
                 folders = {str(p) for p in holder.current().config.custom_router_paths}
                 if any(_relevant(p, folders) for _, p in changes):
-                    reload_now(holder, status, config_path, bind_host)
+                    # In a thread: importing user files runs their code (a router that sleeps
+                    # at import, the child-process probe), which must not stall serving.
+                    await asyncio.to_thread(reload_now, holder, status, config_path, bind_host)
                 if watched_paths(holder.current(), config_path) != paths:
                     break  # a folder appeared, went away or was renamed: watch the new set
         except Exception:

@@ -8,8 +8,9 @@ from pathlib import Path
 from ccrouter.config.model import check_config
 from ccrouter.config.state import RouterState
 from ccrouter.errors import ConfigError, ConfigProblem
-from ccrouter.routing.custom import load_routers
+from ccrouter.routing.custom import discover, load_routers
 from ccrouter.transformers.registry import TransformerRegistry
+from ccrouter.userprobe import probe_all
 
 
 def check_state(
@@ -36,6 +37,9 @@ def check_state(
         return None, exc.problems or [ConfigProblem("", exc.message)]
     if config is None:
         return None, problems
+    # Every new or changed user file is try-imported in a child process first, side by side.
+    user_files = [path for path, _ in config.user_transformers]
+    probe_all(user_files + discover(config.custom_router_paths), "ccrouter_probe")
     registry = TransformerRegistry()
     transformer_problems = registry.load_user_files(config.user_transformers)
     errors, warnings = registry.problems(config.providers)
