@@ -31,10 +31,13 @@ from ccrouter.config.state import (
 )
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.dispatch.fallback import Dispatcher
+from ccrouter.routing.tokenizer import warm
 from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.body import BodyLimits
 from ccrouter.server.endpoints import build_api
 from ccrouter.server.messages import MessagesEndpoint
 from ccrouter.types import Receive, Scope, Send
+from ccrouter.ui.app import Dashboard
 from ccrouter.upstream.base import UpstreamClient
 from ccrouter.upstream.factory import as_upstream_client
 
@@ -72,11 +75,17 @@ class CCRouterApp:
         self.bind_host: str | None = None  # set by ``serve``: reloads are checked against it
         self.cooldowns = Cooldowns()
         self.counter = TokenCounter()
+        self.limits = BodyLimits.from_env()  # one body size limit and stall timeout for all
         self._own_client = client is None
         config = state.config
         self.dispatcher = Dispatcher(as_upstream_client(client, config.proxy_url), self.cooldowns)
         self.messages = MessagesEndpoint(
-            self.holder, self.dispatcher, self.counter, stats=self.stats, sessions=self.sessions
+            self.holder,
+            self.dispatcher,
+            self.counter,
+            stats=self.stats,
+            sessions=self.sessions,
+            limits=self.limits,
         )
         self.watch = watch
         # What each model can take; filled in the background from the lifespan, never per request.
@@ -87,6 +96,8 @@ class CCRouterApp:
             client if isinstance(client, httpx.AsyncClient) else None,
         )
         self.api = build_api(self, self._lifespan)
+        self.ui = Dashboard(self)  # the browser dashboard under /ui
+        self.stats.listeners.append(self.ui.feed.publish)
 
     @asynccontextmanager
     async def _lifespan(self, _app: Any) -> AsyncIterator[None]:
@@ -102,12 +113,16 @@ class CCRouterApp:
             else None
         )
         refresher = asyncio.ensure_future(self.refresher.run(stop))
+        # The tokenizer (~0.2-0.5 s to build) warms in a thread while the server starts
+        # answering: /health answers at once, and the first request does not pay for the build.
+        warming = asyncio.ensure_future(warm())
         try:
             yield
         finally:
             stop.set()
+            self.ui.feed.close()
             refresher.cancel()  # a fetch in flight is not waited for
-            await asyncio.gather(refresher, return_exceptions=True)
+            await asyncio.gather(refresher, warming, return_exceptions=True)
             if watcher is not None:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
@@ -121,6 +136,8 @@ class CCRouterApp:
             and scope["method"] == "POST"
         ):
             await self.messages(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith("/ui"):
+            await self.ui(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 

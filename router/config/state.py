@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,11 +87,15 @@ class Statistics:
         self.recent: deque[DecisionRecord] = deque(maxlen=recent)
         self._sessions = sessions
         self._by_session: OrderedDict[str, DecisionRecord] = OrderedDict()
+        # Called with each finished request's record (the dashboard's live feed); must not raise.
+        self.listeners: list[Callable[[DecisionRecord], None]] = []
 
     def record(self, record: DecisionRecord) -> None:
         """One request served (whatever its outcome)."""
         self.requests += 1
         self.recent.append(record)
+        for listener in self.listeners:
+            listener(record)
         if record.session_id:
             self._by_session[record.session_id] = record
             self._by_session.move_to_end(record.session_id)

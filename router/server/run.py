@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -19,14 +20,22 @@ from ccrouter.config.checks import is_loopback as is_loopback  # re-exported: te
 from ccrouter.errors import ConfigError
 from ccrouter.listen import bind_socket
 from ccrouter.log import request_log, setup_logging
+from ccrouter.server.body import positive_env
+from ccrouter.server.protocol import DEFAULT_HEADER_TIMEOUT_S, AnthropicHttpToolsProtocol
 
 log = logging.getLogger("ccrouter.server.run")
 
 GRACE_S = 10  # seconds in-flight requests get to finish after SIGTERM
+KEEP_ALIVE_S = 75  # an idle keep-alive connection is closed after this long
+HEADER_TIMEOUT_ENV = "CCROUTER_HEADER_TIMEOUT_S"
 
 
 class _Server(uvicorn.Server):
+    on_stop: Callable[[], None] | None = None  # ends the dashboard's live streams first
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.on_stop is not None:
+            self.on_stop()
         if not self.should_exit:
             busy = len(self.server_state.connections)
             log.info(
@@ -60,19 +69,33 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
         sock.getsockname()[1],
         config.path or "embedded default",
     )
-    server = _Server(
-        uvicorn.Config(
-            app,
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-            timeout_keep_alive=75,
-            timeout_graceful_shutdown=GRACE_S,
-            loop="auto",
-            http="auto",
-            proxy_headers=False,  # ccrouter never reads the client address; skip the work
-            server_header=False,  # "server: uvicorn" on every response says nothing useful
-        )
-    )
+    server = _Server(server_config(app))
     server.run(sockets=[sock])
     return 0
+
+
+def protocol_class(header_timeout_s: float) -> type[AnthropicHttpToolsProtocol]:
+    """The HTTP protocol ccrouter serves with, its request-head deadline set."""
+    return type(
+        "CCRouterHttpProtocol",
+        (AnthropicHttpToolsProtocol,),
+        {"header_timeout_s": header_timeout_s},
+    )
+
+
+def server_config(app: object, header_timeout_s: float | None = None) -> uvicorn.Config:
+    """uvicorn's settings: speed, and the bounds docs/hardening.md describes."""
+    if header_timeout_s is None:
+        header_timeout_s = positive_env(HEADER_TIMEOUT_ENV, DEFAULT_HEADER_TIMEOUT_S)
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_S,
+        timeout_graceful_shutdown=GRACE_S,
+        loop="auto",
+        http=protocol_class(header_timeout_s),  # httptools, answering in Anthropic's shape
+        proxy_headers=False,  # ccrouter never reads the client address; skip the work
+        server_header=False,  # "server: uvicorn" on every response says nothing useful
+    )
