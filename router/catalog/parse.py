@@ -5,7 +5,8 @@
   ``architecture.input_modalities``, ``pricing`` in USD per token as strings.
 - vLLM: ``max_model_len``. LM Studio (``/api/v0/models``): ``loaded_context_length`` /
   ``max_context_length``, ``type: "vlm"``, ``capabilities: ["tool_use"]``. Groq and others:
-  ``context_window``, ``max_completion_tokens``.
+  ``context_window``, ``max_completion_tokens``. Anthropic's Models API (and ccrouter's own
+  ``/v1/models``): ``max_input_tokens``, ``max_tokens``.
 
 A field that is absent leaves its fact unknown; a capability list that is present but lacks the
 capability says "no". Malformed entries are skipped, never raised on.
@@ -25,6 +26,7 @@ _CONTEXT_KEYS = (
     "context_window",
     "loaded_context_length",
     "max_context_length",
+    "max_input_tokens",
 )
 _OUTPUT_KEYS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
 _REASONING_PARAMS = frozenset({"reasoning", "include_reasoning", "reasoning_effort"})

@@ -104,3 +104,8 @@ def test_malformed_bodies_and_entries_are_skipped() -> None:
     assert parse_models({"data": "nope"}) == {}
     assert parse_models({"data": [1, {"id": ""}, {"name": "no id"}, {"id": 7}]}) == {}
     assert list(parse_models({"models": [{"id": "a"}]})) == ["a"]
+
+
+def test_anthropic_models_api_fields() -> None:
+    entry = {"type": "model", "id": "claude-x", "max_input_tokens": 200_000, "max_tokens": 64_000}
+    assert parse_models({"data": [entry]})["claude-x"] == ModelFacts("claude-x", 200_000, 64_000)
