@@ -66,10 +66,11 @@ export const fmt = {
   },
   tokens(n) {
     if (n === null || n === undefined) return "–";
-    if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-    if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-    if (n >= 1e4) return `${(n / 1e3).toFixed(0)}k`;
-    if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+    const short = (x, digits) => x.toFixed(digits).replace(/\.0$/, "");
+    if (n >= 1e9) return `${short(n / 1e9, 1)}B`;
+    if (n >= 1e6) return `${short(n / 1e6, 1)}M`;
+    if (n >= 1e4) return `${short(n / 1e3, 0)}k`;
+    if (n >= 1e3) return `${short(n / 1e3, 1)}k`;
     return String(n);
   },
   usd(n) {
@@ -86,7 +87,7 @@ export const fmt = {
     return x === null || x === undefined ? "–" : `${(x * 100).toFixed(0)}%`;
   },
   price(p) {
-    return p === null || p === undefined ? "–" : `$${p < 1 ? p.toFixed(3) : p.toFixed(2)}`;
+    return p === null || p === undefined ? "–" : `$${Number(p.toFixed(p < 1 ? 3 : 2))}`;
   },
 };
 

@@ -53,7 +53,13 @@ CONFIG = """{
       "name": "openrouter",
       "api_base_url": "%(chat_url)s",
       "api_key": "%(key)s", // a real-looking key: the page must only ever see it masked
-      "models": ["fake/model-a", "fake/model-b", "fake/model-bg"],
+      "models": [
+        {"id": "fake/model-a", "context": 128000, "maxOutput": 8192, "tools": true,
+         "vision": false, "price": {"input": 0.27, "output": 1.10}},
+        {"id": "fake/model-b", "context": 1000000, "maxOutput": 65536, "tools": true,
+         "vision": true, "price": {"input": 1.25, "output": 10}},
+        "fake/model-bg",
+      ],
       "transformer": {"use": ["openrouter"]},
     },
     {

@@ -94,9 +94,19 @@ def test_routes_and_models_pages(page: Any, stack: Stack) -> None:
     shot(page, stack, "routes")
     open_page(page, stack, "models")
     expect(page.locator("#models-table tbody tr").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#models-table tbody")).to_contain_text("1M")  # model-b's context
+    page.click("#models-table th:has-text('Input $/M')")  # cheapest first
+    expect(page.locator("#models-table tbody tr").first).to_contain_text(MODEL_A)
+    shot(page, stack, "models")
     page.fill("#m-search", "spare")
     expect(page.locator("#models-table tbody tr")).to_have_count(1)
-    shot(page, stack, "models")
+    page.select_option("#models-table tbody tr select", "background")
+    page.click("#models-table tbody tr button")
+    expect(page.locator("#m-notice")).to_contain_text("in force", timeout=WAIT_MS)
+    written = stack.config_path.read_text()
+    assert config_json(written)["Router"]["background"] == "spare,spare/one"
+    assert "// the dashboard's browser tests" in written
+    shot(page, stack, "models-used")
 
 
 def _edit(page: Any, old: str, new: str) -> str:
