@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ccrouter.cli import models as cli_models
     from ccrouter.cli import service as cli_service
     from ccrouter.cli import statusline as cli_statusline
+    from ccrouter.cli import ui as cli_ui
 
     parser = argparse.ArgumentParser(
         prog="ccrouter",
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_config.register(sub, _config_arg)
     cli_explain.register(sub, _config_arg)
     cli_statusline.register(sub)
+    cli_ui.register(sub, _config_arg)
     return parser
 
 
