@@ -23,7 +23,16 @@ from ccrouter.redact import Redactor
 from ccrouter.transformers.base import TransformerSpec
 from ccrouter.transformers.context import Dialect
 
-ROUTE_NAMES = ("default", "background", "think", "longContext", "webSearch", "image")
+ROUTE_NAMES = (
+    "default",
+    "background",
+    "think",
+    "longContext",
+    "webSearch",
+    "image",
+    "subagent",
+    "compact",
+)
 ProviderKind = Literal["openai", "anthropic"]
 
 

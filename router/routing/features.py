@@ -19,6 +19,15 @@ import orjson
 # user's message; they are not what the user typed.
 _REMINDER = "<system-reminder>"
 SUBAGENT_TAG = re.compile(r"<CCR-SUBAGENT-MODEL>(.*?)</CCR-SUBAGENT-MODEL>\s*", re.S)
+# Claude Code's first system block: "x-anthropic-billing-header: cc_version=…; cc_entrypoint=cli;"
+# plus " cc_is_subagent=true;" in a subagent's requests (since 2.1.233).
+BILLING_PREFIX = "x-anthropic-billing-header:"
+SUBAGENT_MARK = "cc_is_subagent=true"
+# Claude Code's compaction prompt (/compact and auto-compact), the last user message of the
+# request: "Your task is to create a detailed summary of the conversation so far" (or "of this
+# conversation", "of the RECENT portion …"), asking for <analysis> then <summary> tags.
+COMPACT_MARKER = "Your task is to create a detailed summary of"
+COMPACT_TAG = "<analysis>"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,9 @@ class RouteRequest:
     last_user_text: str = ""
     system_text: str = ""
     subagent_model: str | None = None  # from <CCR-SUBAGENT-MODEL>
-    is_subagent: bool = False  # x-claude-code-agent-id or cc_is_subagent=true
+    is_subagent: bool = False  # x-claude-code-agent-id, or cc_is_subagent=true in the billing line
+    agent_id: str | None = None  # x-claude-code-agent-id: which subagent of the session
+    is_compaction: bool = False  # Claude Code's summary request (/compact, auto-compact)
     betas: frozenset[str] = frozenset()
     client_version: tuple[int, ...] | None = None  # from "claude-cli/2.1.329 (…)"
     extras: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -116,6 +127,19 @@ def system_texts(body: Mapping[str, Any]) -> list[str]:
     return _texts(system) if system is not None else []
 
 
+def billing_line(texts: list[str]) -> str:
+    """The billing header line (the first system text, when it is one), else ``""``."""
+    first = texts[0] if texts else ""
+    if not first.startswith(BILLING_PREFIX):
+        return ""
+    return first.partition("\n")[0]
+
+
+def is_compaction_prompt(text: str) -> bool:
+    """Whether the latest user turn is Claude Code's compaction prompt."""
+    return COMPACT_MARKER in text and COMPACT_TAG in text
+
+
 def build_route_request(
     body: Mapping[str, Any],
     headers: Mapping[str, str],
@@ -135,11 +159,14 @@ def build_route_request(
                 names.append(str(tool["name"]))
             if tool.get("type"):
                 types.append(str(tool["type"]))
-    system_text = "\n".join(system_texts(body))
+    texts = system_texts(body)
+    system_text = "\n".join(texts)
     # The tag is rare: a substring test spares the regex on every request's ~10 KB prompt.
     match = SUBAGENT_TAG.search(system_text) if "<CCR-SUBAGENT-MODEL>" in system_text else None
     last_user = _last_user(messages) if isinstance(messages, list) else None
     budget = thinking.get("budget_tokens")
+    user_text = "\n".join(t for t in _texts(last_user) if not t.startswith(_REMINDER))
+    agent_id = headers.get("x-claude-code-agent-id") or None
     return RouteRequest(
         model=str(body.get("model") or ""),
         body=body,
@@ -155,10 +182,12 @@ def build_route_request(
         tool_names=frozenset(names),
         tool_types=frozenset(types),
         has_image=_has_image(last_user),
-        last_user_text="\n".join(t for t in _texts(last_user) if not t.startswith(_REMINDER)),
+        last_user_text=user_text,
         system_text=system_text,
         subagent_model=match.group(1).strip() if match else None,
-        is_subagent="x-claude-code-agent-id" in headers or "cc_is_subagent=true" in system_text,
+        is_subagent=agent_id is not None or SUBAGENT_MARK in billing_line(texts),
+        agent_id=agent_id[:64] if agent_id else None,
+        is_compaction=is_compaction_prompt(user_text),
         betas=betas_of(headers.get("anthropic-beta", "")),
         client_version=client_version_of(headers.get("user-agent", "")),
     )

@@ -1,8 +1,11 @@
 """Built-in routing rules: pure functions of (RouteRequest, Config), first non-None wins.
 
 Order (README, "Routing"): custom routers, then
-    explicit → longContext → subagent → background → think → webSearch → image → default.
-Each rule names the route it chose and says why in plain words.
+    explicit → compact → longContext → subagent → background → think → webSearch → image → default.
+Each rule names the route it chose and says why in plain words. ``Router.subagent`` and
+``Router.compact`` are optional: unset, those requests follow the usual rules (a compaction too
+large for its model then reaches longContext through the threshold, or through the catalog's
+context check when the dispatcher skips a model whose window cannot hold it).
 """
 
 from __future__ import annotations
@@ -72,11 +75,23 @@ def long_context(req: RouteRequest, config: Config) -> Decision | None:
     return None
 
 
-def subagent(req: RouteRequest, config: Config) -> Decision | None:
-    if not req.subagent_model:
+def compact(req: RouteRequest, config: Config) -> Decision | None:
+    """Claude Code's compaction request goes to ``Router.compact`` when it is set."""
+    if not req.is_compaction:
         return None
-    target = Target.parse(req.subagent_model)
-    return Decision("subagent", target, f"<CCR-SUBAGENT-MODEL> tag names {req.subagent_model!r}")
+    return _route(config, "compact", "Claude Code's compaction request (/compact or auto-compact)")
+
+
+def subagent(req: RouteRequest, config: Config) -> Decision | None:
+    """The CCR tag names a model; else Claude Code's subagent mark picks ``Router.subagent``."""
+    if req.subagent_model:
+        target = Target.parse(req.subagent_model)
+        reason = f"<CCR-SUBAGENT-MODEL> tag names {req.subagent_model!r}"
+        return Decision("subagent", target, reason)
+    if req.is_subagent:
+        how = "x-claude-code-agent-id" if req.agent_id else "cc_is_subagent=true"
+        return _route(config, "subagent", f"a Claude Code subagent's request ({how})")
+    return None
 
 
 def background(req: RouteRequest, config: Config) -> Decision | None:
@@ -159,6 +174,7 @@ def default(req: RouteRequest, config: Config) -> Decision | None:
 
 BUILTIN_RULES: tuple[Rule, ...] = (
     explicit_model,
+    compact,
     long_context,
     subagent,
     background,
@@ -173,9 +189,9 @@ def with_chain(decision: Decision, config: Config) -> Decision:
     """Attach the route's fallbacks (its list, CCR v2 `fallback`, then the global chain)."""
     if decision.target is None:
         return decision
-    if decision.route in ("explicit", "subagent") or decision.route.startswith("custom:"):
+    if decision.route == "explicit" or decision.route.startswith("custom:"):
         chain = decision.chain + config.global_fallback  # a custom router may bring its own
-    else:
+    else:  # a tagged subagent's model falls back on Router.subagent's chain, when set
         chain = config.chain(decision.route)
     chain = tuple(t for t in dict.fromkeys(chain) if t != decision.target)
     return Decision(decision.route, decision.target, decision.reason, chain)

@@ -140,7 +140,7 @@ def test_interactive_menus(
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     assert interactive(config, load_config(config)) == 0
     out = capsys.readouterr().out
-    assert "type a number from 1 to 6" in out
+    assert "type a number from 1 to 8" in out
     assert "Router.think = local,model-b" in out
     assert loads(config.read_text())["Router"]["think"] == "local,model-b"
 

@@ -107,6 +107,10 @@ def test_betas_are_split_and_trimmed() -> None:
         ([{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.1a2; cc_entrypoint=cli;"}], {"x-claude-code-agent-id": "a1"}, True),
         ([{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.1a2; cc_entrypoint=cli;"}], {}, False),
         ("You are an agent for Claude Code", {}, False),
+        # the mark counts only in the billing line, not quoted in a prompt or a later block
+        ([{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.1a2;"}, {"type": "text", "text": "cc_is_subagent=true"}], {}, False),
+        ("Explain cc_is_subagent=true to me", {}, False),
+        ([{"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.1a2;"}], {"x-claude-code-agent-id": ""}, False),
     ],
 )  # fmt: skip
 def test_subagents_are_recognised_by_header_or_billing_line(
@@ -237,3 +241,30 @@ def test_last_user_text_is_what_the_user_typed_not_claude_codes_reminders() -> N
         ],
     }
     assert build_route_request(body, {}, 1).last_user_text == "say hi"
+
+
+def test_the_agent_id_is_kept_for_the_session_key() -> None:
+    assert view(headers={"x-claude-code-agent-id": "a17"}).agent_id == "a17"
+    assert view().agent_id is None
+
+
+COMPACT_PROMPT = (
+    "Your task is to create a detailed summary of the conversation so far, paying close "
+    "attention to the user's explicit requests and your previous actions.\n… wrap your analysis "
+    "in <analysis> tags … <summary>…</summary>"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (COMPACT_PROMPT, True),
+        (COMPACT_PROMPT.replace("the conversation so far", "this conversation"), True),
+        (COMPACT_PROMPT.replace("the conversation so far", "the RECENT portion"), True),
+        ("Your task is to create a detailed summary of my notes", False),  # no <analysis>
+        ("summarise <analysis> please", False),
+    ],
+)
+def test_the_compaction_prompt_is_recognised(text: str, expected: bool) -> None:
+    body = {"messages": [{"role": "user", "content": [{"type": "text", "text": text}]}]}
+    assert view(body).is_compaction is expected

@@ -340,3 +340,58 @@ def test_claude_code_2_1_197_default_effort_is_not_a_think_request() -> None:
     assert decide(default) == DEFAULT
     assert decide(make_request(effort="max", headers=old)) == ("think", "effort 'max'")
     assert decide(make_request(effort="high")) == ("think", "effort 'high'")  # 2.1.329: a choice
+
+
+SUBAGENT_BILLING = [
+    {"type": "text", "text": "x-anthropic-billing-header: cc_version=2.1.329.1a2; cc_entrypoint=cli; cc_is_subagent=true;"},
+    {"type": "text", "text": "You are an agent for Claude Code, Anthropic's official CLI for Claude."},
+]  # fmt: skip
+COMPACTION = (
+    "Your task is to create a detailed summary of the conversation so far … wrap your analysis in "
+    "<analysis> tags …"
+)
+
+
+def test_router_subagent_takes_claude_codes_subagents() -> None:
+    router = {"subagent": ["openrouter,s/s", "openrouter,s2/s2"]}
+    by_mark = make_request(system=SUBAGENT_BILLING)
+    assert routed(router, by_mark) == (
+        "subagent",
+        "a Claude Code subagent's request (cc_is_subagent=true)",
+    )
+    by_header = make_request(headers={"x-claude-code-agent-id": "a1b2"})
+    assert routed(router, by_header) == (
+        "subagent",
+        "a Claude Code subagent's request (x-claude-code-agent-id)",
+    )
+    decision = classify_builtin(
+        by_mark, make_config(router={"default": "openrouter,d/d", **router})
+    )
+    assert decision.targets == (Target("openrouter", "s/s"), Target("openrouter", "s2/s2"))
+    assert routed(router, make_request()) == DEFAULT  # the main loop stays on default
+    assert routed({}, by_mark) == DEFAULT  # unset: the usual rules
+
+
+def test_the_ccr_tag_still_wins_and_falls_back_on_router_subagent() -> None:
+    config = make_config(router={"default": "openrouter,d/d", "subagent": "openrouter,s/s"})
+    tagged = make_request(system="<CCR-SUBAGENT-MODEL>openrouter,x/y</CCR-SUBAGENT-MODEL>")
+    decision = classify_builtin(tagged, config)
+    assert decision.target == Target("openrouter", "x/y")
+    assert decision.chain == (Target("openrouter", "s/s"),)
+
+
+def test_router_compact_takes_the_compaction_request() -> None:
+    router = {"compact": "openrouter,c/c", "longContext": "openrouter,l/l"}
+    reason = "Claude Code's compaction request (/compact or auto-compact)"
+    assert routed(router, make_request(COMPACTION)) == ("compact", reason)
+    assert routed(router, make_request(COMPACTION, tokens=10**6)) == ("compact", reason)
+    assert routed(router, make_request("hi")) == DEFAULT
+
+
+def test_an_unrouted_compaction_that_is_too_long_goes_to_long_context() -> None:
+    router = {"longContext": "openrouter,l/l", "longContextThreshold": 1000}
+    assert routed(router, make_request(COMPACTION, tokens=500)) == DEFAULT
+    assert routed(router, make_request(COMPACTION, tokens=5000)) == (
+        "longContext",
+        "5000 tokens > threshold 1000",
+    )

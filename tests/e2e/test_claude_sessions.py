@@ -1,0 +1,69 @@
+"""Claude Code sessions through ccrouter: subagents on their own route, compaction, stickiness.
+
+The fake main model answers with an ``Agent`` tool call, so the real CLI spawns a subagent; the
+subagent's requests carry ``cc_is_subagent=true`` in their billing line and must reach
+``Router.subagent`` while the main loop stays on ``Router.default``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import MODEL_A, MODEL_B, Claude, FakeOpenRouter, Router
+
+pytestmark = pytest.mark.e2e
+
+SUBAGENT_ANSWER = "hi from the subagent"
+MAIN_ANSWER = "The subagent said hi."
+
+
+def agent_call() -> dict[str, Any]:
+    arguments = {
+        "description": "Say hi",
+        "prompt": "Reply with the single word hi.",
+        "subagent_type": "general-purpose",
+    }
+    return {
+        "type": "tool_calls",
+        "calls": [{"name": "Agent", "arguments": arguments, "id": "call_e2e_agent_1"}],
+    }
+
+
+def billing_line(body: dict[str, Any]) -> str:
+    """The first system message's first line (the openrouter transformer keeps it or not)."""
+    for message in body["messages"]:
+        if message["role"] == "system":
+            content = message["content"]
+            text = content if isinstance(content, str) else content[0].get("text", "")
+            return str(text).partition("\n")[0]
+    return ""
+
+
+def test_a_subagent_reaches_the_subagent_route(
+    claude: Claude, start_router: Any, fake_openrouter: FakeOpenRouter
+) -> None:
+    router: Router = start_router({"subagent": f"openrouter,{MODEL_B}"})
+    fake_openrouter.script(MODEL_A, agent_call())
+    fake_openrouter.script(MODEL_B, {"type": "text", "text": SUBAGENT_ANSWER})
+    fake_openrouter.rule("tool_result", {"type": "text", "text": MAIN_ANSWER})
+
+    result = claude.run(
+        router.url, "-p", "use a subagent to say hi", "--dangerously-skip-permissions"
+    )
+
+    assert result.returncode == 0, result.describe()
+    decisions = [(d["route"], d["target"]) for d in router.decisions()]
+    assert ("subagent", f"openrouter,{MODEL_B}") in decisions, decisions
+    main = [d for d in decisions if d[0] != "subagent"]
+    assert main and all(d == ("default", f"openrouter,{MODEL_A}") for d in main), decisions
+    models = fake_openrouter.models()
+    assert models[0] == MODEL_A and MODEL_B in models, models
+    for request in fake_openrouter.chat_requests():
+        if request["body"]["model"] == MODEL_B:  # the subagent's own prompt, not the main loop's
+            assert "You are an agent for Claude Code" in json.dumps(request["body"]["messages"])
+        else:
+            assert "cc_is_subagent" not in billing_line(request["body"])
+    assert "reason=\"a Claude Code subagent's request" in router.log_text()
