@@ -3,25 +3,26 @@
 A custom router is a ``.py`` file defining ``route(request, config)`` (sync or async) that returns
 a ``Decision``, a ``"provider,model"`` string, a configured route name such as ``"think"``, or
 ``None`` to fall through. Files are imported by ``ccrouter.userfiles`` (fresh modules, so edits
-reload), their shape is checked at load, and every call is wrapped: an exception, a bad return
-value or a call slower than the budget is logged with the file name and skipped — never a failed
-request.
+reload), their shape is checked at load, and every call runs off the event loop
+(``ccrouter.routing.sandbox``) and is wrapped: an exception, a bad return value or a call slower
+than the budget is logged with the file name and skipped — never a failed request; a router that
+keeps failing is switched off until its file changes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ccrouter.config.model import Config, Target
 from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
-from ccrouter.userfiles import load_user_module, what_happened
+from ccrouter.routing.sandbox import Guard
+from ccrouter.userfiles import file_signature, load_user_module, what_happened
 
 log = logging.getLogger("ccrouter.routing.custom")
 RouteFunction = Callable[[RouteRequest, Config], Any]
@@ -33,30 +34,33 @@ class CustomRouter:
     path: Path
     func: RouteFunction
     is_async: bool
+    # Failures in a row and the worker threads; shared by every snapshot of an unchanged file.
+    guard: Guard = field(default_factory=lambda: Guard(Path("route.py")), compare=False)
 
     async def decide(self, req: RouteRequest, config: Config, budget_s: float) -> Decision | None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + budget_s
+        """The router's decision, or None; it runs on a worker thread (sync and async alike),
+        so however it blocks, it costs at most ``budget_s`` of this request and nothing else."""
+        guard = self.guard
+        if guard.off:
+            return None
         try:
-            if self.is_async:
-                result = await asyncio.wait_for(self.func(req, config), budget_s)
-            else:
-                # A thread, so a slow or blocking router cannot stall the event loop.
-                result = await asyncio.wait_for(asyncio.to_thread(self.func, req, config), budget_s)
-            if inspect.isawaitable(result):  # e.g. an object with an async __call__
-                result = await asyncio.wait_for(result, max(0.0, deadline - loop.time()))
-            return self._normalise(result, config)
+            result = await guard.threads.call(self.func, (req, config), budget_s)
         except TimeoutError:
             log.warning(
                 "custom router %s took longer than %.0f ms; skipped",
                 self.path.name,
                 budget_s * 1000,
             )
+            guard.failed(f"took longer than {budget_s * 1000:.0f} ms")
+            return None
         except Exception as exc:  # a plugin's bug must never fail the request
             log.warning(
                 "custom router %s raised %s: %s; skipped", self.path.name, type(exc).__name__, exc
             )
-        return None
+            guard.failed(f"raised {type(exc).__name__}")
+            return None
+        guard.succeeded()
+        return self._normalise(result, config)
 
     def _normalise(self, result: Any, config: Config) -> Decision | None:
         """A usable Decision, or None; anything unusable is logged and skipped."""
@@ -103,7 +107,7 @@ def _rename(decision: Decision, route: str) -> Decision:
 
 
 def router_from_function(
-    func: Callable[..., Any], path: Path, name: str | None = None
+    func: Callable[..., Any], path: Path, name: str | None = None, guard: Guard | None = None
 ) -> CustomRouter:
     """Check a route function's shape and wrap it; ``route(request)`` and ``route()`` also work."""
     params = [
@@ -118,7 +122,8 @@ def router_from_function(
     wrapped: RouteFunction = func
     if len(params) < 2:
         wrapped = (lambda req, cfg: func(req)) if params else (lambda req, cfg: func())
-    return CustomRouter(name or path.stem, path, wrapped, inspect.iscoroutinefunction(func))
+    is_async = inspect.iscoroutinefunction(func)
+    return CustomRouter(name or path.stem, path, wrapped, is_async, guard or Guard(path))
 
 
 def discover(paths: tuple[Path, ...]) -> list[Path]:
@@ -134,11 +139,27 @@ def discover(paths: tuple[Path, ...]) -> list[Path]:
 
 def load_router(path: Path) -> CustomRouter:
     """Import one file and check its ``route``; raises ``UserFileError`` or ``TypeError``."""
+    signature = file_signature(path)
     module = load_user_module(path, "ccrouter_custom_router")
     func = getattr(module, "route", None)
     if not callable(func):
         raise TypeError(f"{path.name} defines no route(request, config) function")
-    return router_from_function(func, path)
+    return router_from_function(func, path, guard=_guard_for(path, signature))
+
+
+_guards: dict[Path, tuple[tuple[int, int] | None, Guard]] = {}
+
+
+def _guard_for(path: Path, signature: tuple[int, int] | None) -> Guard:
+    """The guard of this file as it is now: kept while the file is unchanged (a router switched
+    off stays off across config reloads), a fresh one once it changes (back on)."""
+    key = path.resolve()
+    known = _guards.get(key)
+    if known is not None and known[0] == signature:
+        return known[1]
+    guard = Guard(path)
+    _guards[key] = (signature, guard)
+    return guard
 
 
 def load_routers(paths: tuple[Path, ...]) -> tuple[tuple[CustomRouter, ...], list[str]]:

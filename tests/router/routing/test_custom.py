@@ -6,8 +6,10 @@ request is answered by the built-in rules and the skip is logged with the router
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from ccrouter.testing import classify, make_config, make_request, route_with
 from ccrouter.testing.fake.app import FakeOpenRouter
 from tests.conftest import user_message
 from tests.routing_support import EXAMPLES, every_view, plugin_log
+from tests.waiting import eventually
 
 Files = dict[str, str]
 
@@ -104,6 +107,62 @@ async def test_a_failing_router_is_skipped_and_logged(
         response = await send(app)
     assert answered_by_default(response, fake), response.text
     assert any(logged in line for line in lines), lines
+
+
+BLOCKS = """
+import time
+from pathlib import Path
+{kind}def route(request, config):
+    Path({marker!r}).touch()
+    time.sleep(3)  # blocking, in a sync or (the bug) an async route
+    return "openrouter,model-b"
+"""
+
+
+@pytest.mark.parametrize("kind", ["async ", ""], ids=["async", "sync"])
+async def test_a_blocking_router_costs_its_budget_and_nothing_else(
+    routers_app: Callable[..., CCRouterApp], fake: FakeOpenRouter, tmp_path: Path, kind: str
+) -> None:
+    """While the router sleeps, /health answers at once; the request gets the default route
+    when the budget runs out, not when the router wakes up."""
+    marker = tmp_path / "routing"
+    source = BLOCKS.format(kind=kind, marker=str(marker))
+    app = routers_app({"blocks.py": source}, customRouterTimeoutMs=1500)
+    started = time.monotonic()
+    with plugin_log() as lines:
+        request = asyncio.ensure_future(send(app))
+        await eventually(marker.exists, "the router to start")
+        asked = time.monotonic()
+        assert (await health(app))["status"] is not None
+        assert time.monotonic() - asked < 1.0  # the event loop was free
+        response = await request
+    assert answered_by_default(response, fake), response.text
+    assert time.monotonic() - started < 2.8  # the budget (1.5 s), not the sleep (3 s)
+    assert any("blocks.py took longer than 1500 ms; skipped" in line for line in lines), lines
+
+
+def test_a_router_that_keeps_failing_is_switched_off_once_and_back_on_when_edited(
+    tmp_path: Path,
+) -> None:
+    calls = tmp_path / "calls"
+    path = tmp_path / "flaky.py"
+    path.write_text(
+        "from pathlib import Path\n"
+        "def route(request, config):\n"
+        f"    with Path({str(calls)!r}).open('a') as f:\n"
+        "        f.write('x')\n"
+        "    raise ValueError('flaky')\n"
+    )
+    request = make_request()
+    with plugin_log() as lines:
+        for _ in range(5):  # each call loads the file again, as a reload would: same guard
+            assert route_with(path, request) is None
+    assert calls.read_text() == "xxx"  # not called once switched off
+    off = [line for line in lines if "switched off" in line]
+    assert len(off) == 1 and "flaky.py switched off" in off[0], lines
+    path.write_text("def route(request, config):\n    return 'openrouter,model-b'\n")
+    decision = route_with(path, request)  # an edited file: back on
+    assert decision is not None and str(decision.target) == "openrouter,model-b"
 
 
 @pytest.mark.parametrize(
