@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import MODEL_A, MODEL_B, Claude, FakeOpenRouter, Router
+from tests.e2e.conftest import (
+    MODEL_A,
+    MODEL_B,
+    PROMPT_MARK,
+    Claude,
+    FakeOpenRouter,
+    Router,
+    Tmux,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -67,3 +76,42 @@ def test_a_subagent_reaches_the_subagent_route(
         else:
             assert "cc_is_subagent" not in billing_line(request["body"])
     assert "reason=\"a Claude Code subagent's request" in router.log_text()
+
+
+SUMMARY = "<analysis>The user said hi.</analysis>\n<summary>The user greeted the model.</summary>"
+
+
+def test_compact_in_the_tui_reaches_the_compact_route(
+    claude: Claude,
+    start_router: Any,
+    fake_openrouter: FakeOpenRouter,
+    tmux: Tmux,
+) -> None:
+    router: Router = start_router({"compact": f"openrouter,{MODEL_B}"})
+    fake_openrouter.script(MODEL_B, {"type": "text", "text": SUMMARY})
+    claude.seed_interactive_state()
+    env = claude.env(None, ANTHROPIC_BASE_URL=router.url, ANTHROPIC_API_KEY=claude.api_key)
+    tmux.start([claude.binary], env)
+    tmux.wait_for(lambda screen: "Claude Code" in screen and PROMPT_MARK in screen, "the input box")
+
+    tmux.type_line("say hi")
+    tmux.wait_for(f"Hello from {MODEL_A}", "the first answer")
+    tmux.type_line("/compact")
+    tmux.wait_for(lambda screen: "ompacted" in screen, "the compaction to finish")
+    tmux.type_line("say hi again")
+    tmux.wait_for(lambda s: s.count(f"Hello from {MODEL_A}") >= 1 and "say hi again" in s, "turn 2")
+    wait_until(lambda: len(fake_openrouter.chat_requests()) >= 3, 30, "the third turn")
+    tmux.type_line("/exit")
+    tmux.wait_for(Tmux.EXIT_MARK + "0]", "claude to exit with 0")
+
+    routes = [(d["route"], d["target"], d["reason"]) for d in router.decisions()]
+    compacts = [r for r in routes if r[0] == "compact"]
+    assert compacts == [
+        (
+            "compact",
+            f"openrouter,{MODEL_B}",
+            "Claude Code's compaction request (/compact or auto-compact)",
+        )
+    ], routes
+    assert routes[0][:2] == ("default", f"openrouter,{MODEL_A}")
+    assert routes[-1][:2] == ("default", f"openrouter,{MODEL_A}"), routes
