@@ -31,6 +31,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from ccrouter.config.load import resolve_config_path
 
     service = find_service(resolve_config_path(args.config))
+    config: str | None
     if service is None:
         record = start_service(resolve_start({"config": args.config}))
         note(f"started ccrouter at {record.url} (pid {record.pid}); `ccrouter stop` stops it")

@@ -105,7 +105,7 @@ def seed_ledger(path: Path, now: float) -> None:
                         route="background" if model == MODEL_BG else "default",
                         model=f"openrouter,{model}",
                         status="error 429" if i == 0 and model == MODEL_B else "ok",
-                        project="~/work/shop" if i % 2 else "~/work/api",
+                        project="~/code/shop" if i % 2 else "~/code/api",
                         tried=(TriedModel(f"openrouter,{model}", "ok"),),
                         input_tokens=1200 + 100 * i,
                         output_tokens=300 + 10 * i,

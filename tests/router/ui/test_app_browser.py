@@ -81,7 +81,7 @@ def test_usage_chart_renders_from_the_ledger(page: Any, stack: Stack) -> None:
     expect(page.locator("#usage-stats")).to_contain_text("Spend")
     shot(page, stack, "usage")
     page.click("#u-by button[data-v=project]")
-    expect(page.locator("#usage-table tbody")).to_contain_text("~/work/shop", timeout=WAIT_MS)
+    expect(page.locator("#usage-table tbody")).to_contain_text("~/code/shop", timeout=WAIT_MS)
     page.click("#u-period button[data-v='24h']")
     expect(page.locator("#usage-table-title")).to_have_text("By project")
     shot(page, stack, "usage-by-project")
