@@ -70,6 +70,7 @@ def serve(config_path: Path | None, host: str | None = None, port: int | None = 
         config.path or "embedded default",
     )
     server = _Server(server_config(app))
+    server.on_stop = app.ui.feed.close_soon  # an open dashboard must not hold the stop up
     server.run(sockets=[sock])
     return 0
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.applications import Starlette
@@ -23,15 +23,16 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from ccrouter import __version__
 from ccrouter.errors import RouterError, to_anthropic_error
 from ccrouter.server.endpoints import error_response, json_response
 from ccrouter.types import Receive, Scope, Send
 from ccrouter.ui import auth
-from ccrouter.ui.api import ProblemsError, Served, api_routes
 from ccrouter.ui.live import LiveFeed
+
+if TYPE_CHECKING:
+    from ccrouter.ui.api import Served
 
 _SECURITY_HEADERS = {
     "cache-control": "no-store",
@@ -53,10 +54,12 @@ class Dashboard:
         self.served = served
         self.feed = LiveFeed()
         self.sessions = auth.Sessions()
-        self.app = self._build()
+        self._app: Starlette | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        if self._app is None:  # built on the first visit: the router starts without it
+            self._app = self._build()
+        await self._app(scope, receive, send)
 
     # -- who is asking --------------------------------------------------------------------------
 
@@ -166,6 +169,10 @@ class Dashboard:
         return json_response({"events": self.feed.recent(last=200)})
 
     def _build(self) -> Starlette:
+        from starlette.staticfiles import StaticFiles
+
+        from ccrouter.ui.api import ProblemsError, api_routes
+
         async def root(request: Request) -> Response:
             return RedirectResponse("/ui/", status_code=307)
 
