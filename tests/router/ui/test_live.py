@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import httpx
 
 from ccrouter.config.state import DecisionRecord, Statistics
 from ccrouter.ui.live import LiveFeed, encode, live_event
+from tests.conftest import base_config
+from tests.e2e.conftest import clean_env, free_port, read_text, spawn, stop_group, wait_until
 
 
 def record(route: str = "default", tried: str = "", status: str = "ok") -> DecisionRecord:
@@ -90,3 +99,35 @@ async def test_a_slow_stream_drops_events_instead_of_blocking() -> None:
     feed.close()
     assert b'"1"' in await stream.__anext__()
     await stream.aclose()
+
+
+def test_sigterm_ends_open_live_streams_at_once(tmp_path: Path) -> None:
+    """An open dashboard must not hold ``ccrouter stop`` for the whole grace period."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(base_config()))
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = clean_env(PYTHONUNBUFFERED="1", CCROUTER_HOME=str(tmp_path / "home"))
+    env["CCROUTER_CATALOG_FETCH"] = "0"
+    command = [sys.executable, "-m", "ccrouter", "serve", "--config", str(config)]
+    process = spawn([*command, "--port", str(port)], log, env, tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(f"{url}/health", timeout=1, trust_env=False).status_code == 200
+            except httpx.HTTPError:
+                return process.poll() is not None
+
+        wait_until(healthy, 20, "ccrouter to answer")
+        with httpx.Client(base_url=url, trust_env=False, timeout=15) as client:
+            client.get("/ui/")  # a loopback session
+            with client.stream("GET", "/ui/api/live") as stream:
+                assert next(stream.iter_bytes()).startswith(b"retry:")
+                started = time.monotonic()
+                os.kill(process.pid, signal.SIGTERM)
+                process.wait(timeout=8)
+        assert time.monotonic() - started < 5, read_text(log)
+    finally:
+        stop_group(process)
