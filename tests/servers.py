@@ -18,12 +18,15 @@ class ServerURL(str):
 
 
 @asynccontextmanager
-async def serve_app(app: Any, *, lifespan: str = "on") -> AsyncIterator[ServerURL]:
+async def serve_app(
+    app: Any, *, lifespan: str = "on", config: uvicorn.Config | None = None
+) -> AsyncIterator[ServerURL]:
+    """``config``: uvicorn's settings for ``app`` (default: plain uvicorn, quiet)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP_NODELAY
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
+    config = config or uvicorn.Config(app, log_level="warning", lifespan=lifespan, access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     try:

@@ -32,6 +32,7 @@ from ccrouter.routing.decide import Decided, decide
 from ccrouter.routing.features import strip_subagent_tag
 from ccrouter.routing.rules import Decision
 from ccrouter.routing.tokens import TokenCounter
+from ccrouter.server.body import BodyLimits, ClientGone, read_body
 from ccrouter.server.record import decision_record, log_line
 from ccrouter.server.responders import (
     EVENT_STREAM,
@@ -44,7 +45,6 @@ from ccrouter.server.responders import (
 from ccrouter.server.validate import check_messages_request, check_routed_models, parse_json_body
 from ccrouter.types import Receive, Scope, Send
 
-MAX_BODY = 64 * 1024 * 1024
 WATCH_AFTER_S = 0.05  # start watching for a client disconnect when an answer takes this long
 log = logging.getLogger("ccrouter.server.messages")
 
@@ -69,26 +69,6 @@ def check_auth(config: Config, headers: dict[str, str]) -> None:
         raise AuthenticationError(
             "invalid API key: send the APIKEY from the ccrouter config (ANTHROPIC_AUTH_TOKEN)"
         )
-
-
-class ClientGone(Exception):
-    """The client disconnected before its request body arrived."""
-
-
-async def read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientGone
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise RouterError(f"request body over {MAX_BODY // 2**20} MiB", status=413)
-        parts.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
 class DisconnectWatch:
@@ -146,8 +126,10 @@ class MessagesEndpoint:
         conversations: Conversations | None = None,
         stats: Statistics | None = None,
         sessions: SessionMemory | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.holder = holder
+        self.limits = limits or BodyLimits()
         self.stats = stats or Statistics()
         self.sessions = sessions or SessionMemory()
         self.dispatcher = dispatcher
@@ -166,7 +148,7 @@ class MessagesEndpoint:
         status = "error"
         try:
             check_auth(state.config, headers)
-            raw = await read_body(receive)
+            raw = await read_body(receive, headers, self.limits)
             body = parse_json_body(raw)
             watch.arm()
             decided, body, meta = await self._decide(state, body, len(raw), headers, request_id)
@@ -192,7 +174,9 @@ class MessagesEndpoint:
             record = decision_record(at, decided, outcome, status)
             self.stats.record(record)
             if request_log.isEnabledFor(logging.INFO):
-                log_request(log_line(request_id, record, started))
+                log_request(
+                    log_line(request_id, record, started, decided.token_method if decided else "")
+                )
             redact.reset(secrets)
 
     async def _decide(
@@ -206,7 +190,7 @@ class MessagesEndpoint:
         """The routing decision, the body to send on, and what its translation needs."""
         check_messages_request(body)
         recall = self.conversations.recall(body, size)
-        decided = await decide(state, self.counter, body, headers, self.sessions.get, recall)
+        decided = await decide(state, self.counter, body, headers, self.sessions.get, recall, size)
         view, decision = decided.view, decided.decision
         check_routed_models(decision.targets)  # a <CCR-SUBAGENT-MODEL> tag or a custom router
         self.sessions.put(view.session_id, decided.tokens)
