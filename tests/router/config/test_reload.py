@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 import textwrap
+import time
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,36 @@ async def test_custom_router_files_added_changed_broken_and_removed(running: Run
     assert holder.current().load_problems == ()
     assert (await running.health())["status"] == "ok"
     assert served(await running.ask(), running.fake, "default", "model-default")
+
+
+async def test_a_router_sleeping_at_import_does_not_stall_serving(running: Running) -> None:
+    """Its import (the child-process probe, then the service's own) runs off the event loop:
+    /health keeps answering within a second while the file takes 1.2 s to import, twice."""
+    holder = running.app.holder
+    latencies: list[float] = []
+    loaded = asyncio.Event()
+
+    async def keep_asking() -> None:
+        while not loaded.is_set():
+            asked = time.monotonic()
+            assert (await running.client.get("/health")).status_code == 200
+            latencies.append(time.monotonic() - asked)
+            await asyncio.sleep(0.05)
+
+    asking = asyncio.ensure_future(keep_asking())
+    running.write_router(
+        "slow.py", "import time\ntime.sleep(1.2)\ndef route(request, config):\n    return None\n"
+    )
+    try:
+        await eventually(
+            lambda: [r.name for r in holder.current().custom_routers] == ["slow"],
+            "slow.py loaded",
+            timeout=8,
+        )
+    finally:
+        loaded.set()
+        await asking
+    assert len(latencies) > 10 and max(latencies) < 1.0, latencies
 
 
 async def test_a_request_in_flight_keeps_its_snapshot(running: Running) -> None:
