@@ -3,17 +3,20 @@
 tiktoken fetches cl100k_base from the internet on first use; ccrouter must work air-gapped, so
 the encoding is built here from ``tiktoken_ext/data/cl100k_base.tiktoken`` (or
 ``$CCROUTER_TIKTOKEN_FILE``), checked against the SHA-256 that tiktoken itself pins. It is built
-once per process, on first use (~40 MB, ~160 ms). When that fails, ``load_encoding()`` returns
+once per process: in the background right after the server starts (``warm``), or on first use
+(~40 MB, ~160 ms). When that fails, ``load_encoding()`` returns
 None after one warning and counts become estimates (``routing.tokens``); nothing ever raises.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import importlib.util
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +43,35 @@ _CL100K_SPECIAL_TOKENS = {
 
 # (encoding or None, status); None until first use. One per process.
 _loaded: tuple[tiktoken.Encoding | None, str] | None = None
+_building = threading.Lock()  # the warm-up thread and a first use never build it twice
+_warming: asyncio.Future[tiktoken.Encoding | None] | None = None
 
 
 def reset_for_tests() -> None:
     """Forget the loaded encoding so the next use loads it again (tests and benchmarks only)."""
-    global _loaded
+    global _loaded, _warming
     _loaded = None
+    _warming = None
+
+
+def is_loaded() -> bool:
+    """Whether the encoding was built (or found unbuildable): counting will not stall on it."""
+    return _loaded is not None
+
+
+async def warm() -> None:
+    """Build the encoding in a worker thread (once; later callers wait for the same build).
+
+    The lifespan starts it as the server comes up, so the first request does not pay the build
+    on the event loop; a request arriving meanwhile awaits it instead of building it again.
+    """
+    global _warming
+    if _loaded is not None:
+        return
+    warming = _warming
+    if warming is None or warming.get_loop() is not asyncio.get_running_loop():
+        warming = _warming = asyncio.ensure_future(asyncio.to_thread(load_encoding))
+    await asyncio.shield(warming)
 
 
 def encoding_status() -> str:
@@ -66,7 +92,11 @@ def encoding_status() -> str:
 def load_encoding() -> tiktoken.Encoding | None:
     """The encoding, built on first use; None (after one warning) when it cannot be built."""
     global _loaded
-    if _loaded is None:
+    if _loaded is not None:
+        return _loaded[0]
+    with _building:
+        if _loaded is not None:
+            return _loaded[0]
         try:
             _loaded = (_build_encoding(), "tiktoken cl100k_base")
         except Exception as exc:

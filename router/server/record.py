@@ -37,12 +37,15 @@ def decision_record(
     )
 
 
-def log_line(request_id: str, record: DecisionRecord, started: float) -> str:
-    """The one info line per request (an f-string: about half the cost of %-formatting it)."""
+def log_line(request_id: str, record: DecisionRecord, started: float, method: str = "") -> str:
+    """The one info line per request (an f-string: about half the cost of %-formatting it).
+
+    ``method``: how the tokens were counted (``tiktoken``, ``estimate``), shown after them."""
     ms = (time.perf_counter() - started) * 1000
     return (
         f"{request_id} route={record.route} model={record.target} "
-        f"fallbacks={record.fallbacks or '-'} reason={record.reason!r} tokens={record.tokens} "
+        f"fallbacks={record.fallbacks or '-'} reason={record.reason!r} tokens={record.tokens}"
+        f"{f' ({method})' if method else ''} "
         f"decide_ms={record.decide_ms:.2f} status={record.status} ms={ms:.1f}"
         f"{_upstream_facts(record)}"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +49,22 @@ def test_a_missing_override_is_none_and_an_estimate_status(
     assert tokenizer.encoding_status().startswith("estimate (CCROUTER_TIKTOKEN_FILE=")
     assert tokenizer.load_encoding() is None
     assert "does not exist" in tokenizer.encoding_status()
+
+
+async def test_warm_builds_once_in_a_thread_while_the_loop_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builds: list[str] = []
+    real = tokenizer._build_encoding
+
+    def build() -> object:
+        builds.append(threading.current_thread().name)
+        return real()
+
+    monkeypatch.setattr(tokenizer, "_build_encoding", build)
+    assert not tokenizer.is_loaded()
+    await asyncio.gather(tokenizer.warm(), tokenizer.warm(), tokenizer.warm())
+    assert tokenizer.is_loaded() and tokenizer.encoding_status() == "tiktoken cl100k_base"
+    assert len(builds) == 1 and builds[0] != threading.main_thread().name
+    await tokenizer.warm()  # already built: returns at once
+    assert len(builds) == 1

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+import httpx
 import orjson
 import pytest
 import tiktoken
 import tiktoken.load
 from tiktoken_ext import openai_public  # type: ignore[import-untyped]
 
+from ccrouter.app import CCRouterApp
 from ccrouter.routing import tokenizer
+from ccrouter.routing import tokens as tokens_module
 from ccrouter.routing.conversation import Conversations
 from ccrouter.routing.tokens import (
     IMAGE_TOKENS,
@@ -367,3 +372,105 @@ def test_recorded_claude_code_requests(recorded: Recording) -> None:
     misses = counter.misses
     assert counter.count_request(record["body"]) == total
     assert counter.misses == misses  # nothing counted twice
+
+
+# --- measure: large bodies never block the event loop (issue 14 row 6) ---------------------
+
+
+async def loop_stall_during(work: Any) -> tuple[Any, float]:
+    """Runs ``work`` while a ticker on the loop records the longest gap between its ticks."""
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        while not done.is_set():
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last[0])
+            last[0] = now
+
+    ticker = asyncio.ensure_future(tick())
+    await asyncio.sleep(0)
+    try:
+        result = await work
+        gaps.append(time.perf_counter() - last[0])  # the gap still open when the work ended
+        return result, max(gaps)
+    finally:
+        done.set()
+        await ticker
+
+
+def big_body(chars: int) -> tuple[dict[str, Any], int]:
+    words = " ".join(f"w{i % 977} nine{i % 13}" for i in range(chars // 10))[:chars]
+    body = {"messages": [{"role": "user", "content": words}]}
+    return body, len(orjson.dumps(body))
+
+
+async def test_a_large_body_is_counted_off_the_loop_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body, size = big_body(1_500_000)  # ~0.2 s of tiktoken on this machine
+    assert tokenizer.load_encoding() is not None
+    exact = TokenCounter().count_request(body)
+
+    async def on_the_loop() -> int:  # what the server did before
+        return TokenCounter().count_request(body)
+
+    _, stall_on_loop = await loop_stall_during(on_the_loop())
+    counter = TokenCounter()
+    (tokens, method), stall = await loop_stall_during(counter.measure(body, size))
+    assert (tokens, method) == (exact, "tiktoken")
+    assert stall_on_loop > 0.05 and stall < stall_on_loop / 3, (stall, stall_on_loop)
+    # What the thread learnt is in the shared cache: the next turn costs nothing.
+    misses = counter.misses
+    assert await counter.measure(body, size) == (exact, "tiktoken")
+    assert counter.misses == misses
+
+
+async def test_a_small_body_is_counted_right_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_thread(*args: object) -> NoReturn:
+        raise AssertionError("a typical body must not hop to a thread")
+
+    assert tokenizer.load_encoding() is not None  # not loaded yet, measure waits for a warm-up
+    monkeypatch.setattr(asyncio, "to_thread", no_thread)
+    body = {"messages": [{"role": "user", "content": SAMPLE}]}
+    size = len(orjson.dumps(body))
+    assert await TokenCounter().measure(body, size) == (
+        TokenCounter().count_request(body),
+        "tiktoken",
+    )
+
+
+async def test_a_huge_body_is_estimated_off_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens_module, "OFF_LOOP_ABOVE", 500)
+    monkeypatch.setattr(tokens_module, "ESTIMATE_ABOVE", 1000)
+    body, size = big_body(4000)
+    counter = TokenCounter()
+    tokens, method = await counter.measure(body, size)
+    assert method == "estimate" and tokens == MESSAGE_OVERHEAD + (4000 + 3) // 4
+    assert counter.cached_chars == 0  # an estimate is never cached as a count
+
+
+async def test_the_log_line_says_how_tokens_were_counted(
+    app: CCRouterApp, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch = pytest.MonkeyPatch()
+    caplog.set_level(logging.INFO, logger="ccrouter")
+    body = {
+        "model": "claude-sonnet-5",
+        "max_tokens": 5,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    with monkeypatch.context() as patch:
+        patch.setattr(tokens_module, "OFF_LOOP_ABOVE", 10)
+        patch.setattr(tokens_module, "ESTIMATE_ABOVE", 20)
+        counted = await client.post("/v1/messages/count_tokens", json=body)
+        assert counted.status_code == 200, counted.text
+        assert (await client.post("/v1/messages", json=body)).status_code == 200
+    assert (await client.post("/v1/messages", json=body)).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if "tokens=" in r.getMessage()]
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("count_tokens tokens=") and " (estimate) " in lines[0]
+    assert " (estimate) decide_ms=" in lines[1]
+    assert " (tiktoken) decide_ms=" in lines[2]
