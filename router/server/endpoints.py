@@ -5,7 +5,9 @@ Every error, including unknown paths and wrong methods, comes back in Anthropic'
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -20,9 +22,13 @@ from ccrouter import __version__
 from ccrouter.config.state import ReloadStatus, StateHolder, Statistics
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.errors import RouterError, to_anthropic_error
+from ccrouter.log import log_request, request_log
 from ccrouter.routing.tokens import TokenCounter, encoding_status
+from ccrouter.server.body import BodyLimits, ClientGone, read_body
 from ccrouter.server.messages import check_auth, headers_of
 from ccrouter.server.validate import check_messages_request, parse_json_body
+
+log = logging.getLogger("ccrouter.server.endpoints")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -42,6 +48,7 @@ class Served(Protocol):
     stats: Statistics
     counter: TokenCounter
     cooldowns: Cooldowns
+    limits: BodyLimits
 
 
 def build_api(served: Served, lifespan: Any) -> Starlette:
@@ -51,10 +58,17 @@ def build_api(served: Served, lifespan: Any) -> Starlette:
         check_auth(holder.current().config, headers_of(request.scope))
 
     async def count_tokens(request: Request) -> Response:
-        authorised(request)
-        body = parse_json_body(await request.body())
+        started = time.perf_counter()
+        headers = headers_of(request.scope)
+        check_auth(holder.current().config, headers)
+        raw = await read_body(request.receive, headers, served.limits)
+        body = parse_json_body(raw)
         check_messages_request(body, need_max_tokens=False)
-        return json_response({"input_tokens": counter.count_request(body)})
+        tokens, method = await counter.measure(body, len(raw))
+        if request_log.isEnabledFor(logging.INFO):
+            ms = (time.perf_counter() - started) * 1000
+            log_request(f"count_tokens tokens={tokens} ({method}) bytes={len(raw)} ms={ms:.1f}")
+        return json_response({"input_tokens": tokens})
 
     async def models(request: Request) -> Response:
         authorised(request)
@@ -100,6 +114,10 @@ def build_api(served: Served, lifespan: Any) -> Starlette:
     async def router_error(request: Request, exc: Exception) -> Response:
         return error_response(exc)
 
+    async def client_gone(request: Request, exc: Exception) -> Response:
+        log.info("%s %s: the client left before its body arrived", request.method, request.url.path)
+        return Response(status_code=400)  # nobody is there to read it
+
     async def http_error(request: Request, exc: Exception) -> Response:
         code = exc.status_code if isinstance(exc, HTTPException) else 500
         message = (
@@ -121,7 +139,11 @@ def build_api(served: Served, lifespan: Any) -> Starlette:
             Route("/api/status", status, methods=["GET"]),
             Route("/api/statusline", statusline, methods=["GET"]),
         ],
-        exception_handlers={RouterError: router_error, HTTPException: http_error},
+        exception_handlers={
+            RouterError: router_error,
+            HTTPException: http_error,
+            ClientGone: client_gone,
+        },
         lifespan=lifespan,
     )
 
