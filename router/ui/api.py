@@ -76,6 +76,12 @@ def _text(body: dict[str, Any]) -> str:
     return text
 
 
+def _shown_error(served: Served) -> str | None:
+    """Why the last reload failed, with the config's secrets masked."""
+    error = served.reload_status.error
+    return served.holder.current().config.redactor(error) if error else None
+
+
 def api_routes(dashboard: Dashboard) -> list[Route]:
     served = dashboard.served
 
@@ -139,7 +145,7 @@ def api_routes(dashboard: Dashboard) -> list[Route]:
                 "exists": path.exists(),
                 "text": configpage.masked(real),
                 "version": configpage.version_of(real),
-                "reload_error": served.reload_status.error,
+                "reload_error": _shown_error(served),
             }
         )
 
@@ -182,7 +188,7 @@ def api_routes(dashboard: Dashboard) -> list[Route]:
             {
                 "saved": True,
                 "applied": applied,
-                "reload_error": served.reload_status.error,
+                "reload_error": _shown_error(served),
                 "warnings": checked.warnings,
                 "text": configpage.masked(edited),
                 "version": configpage.version_of(edited),

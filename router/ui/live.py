@@ -19,7 +19,7 @@ import orjson
 
 from ccrouter.config.state import DecisionRecord
 
-KEEP = 500  # events kept for pages opened later
+KEEP = 1000  # events kept for pages opened later (the whole backlog is sent)
 QUEUE = 200  # events waiting per open stream before it drops new ones
 HEARTBEAT_S = 15.0  # a comment line now and then keeps proxies and the browser from timing out
 
@@ -79,13 +79,13 @@ class LiveFeed:
     async def stream(
         self, after: int | None, heartbeat_s: float = HEARTBEAT_S
     ) -> AsyncIterator[bytes]:
-        """Server-sent events: the backlog (after ``after``, or the last 100), then new ones."""
+        """Server-sent events: the kept backlog (after ``after``), then each new one."""
         self._loop = asyncio.get_running_loop()
         queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue(self._queue_size)
         self._queues.add(queue)
         try:
             yield b"retry: 1000\n\n"
-            for event in self.recent(after or 0, None if after else 100):
+            for event in self.recent(after or 0):
                 yield encode(event)
             while not self.closed:
                 try:

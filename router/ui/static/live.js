@@ -2,9 +2,10 @@
 "use strict";
 import { el, fmt, pill, selectOptions, statusPill } from "./common.js";
 
-const MAX = 500;
+const MAX = 1000;
 const events = [];
 let selected = null;
+let pending = false;
 const $ = (id) => document.getElementById(id);
 
 function projectOf(e) {
@@ -111,11 +112,18 @@ function add(e) {
   if (events.some((x) => x.id === e.id)) return;
   events.unshift(e);
   if (events.length > MAX) events.pop();
-  refreshFilters();
   if (matches(e)) $("live-table").tBodies[0].prepend(row(e, true));
   $("live-empty").hidden = true;
-  const shown = events.filter(matches).length;
-  $("live-count").textContent = `${shown} of ${events.length} requests`;
+  if (!pending) { // a burst (the backlog on connect) updates the filters and count once
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      refreshFilters();
+      $("live-count").textContent = `${events.filter(matches).length} of ${events.length} requests`;
+    });
+  }
+  const body = $("live-table").tBodies[0];
+  while (body.rows.length > MAX) body.deleteRow(-1);
 }
 
 export function startLive() {
