@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ctypes
 import hashlib
 import importlib.util
 import logging
@@ -70,7 +71,7 @@ async def warm() -> None:
         return
     warming = _warming
     if warming is None or warming.get_loop() is not asyncio.get_running_loop():
-        warming = _warming = asyncio.ensure_future(asyncio.to_thread(load_encoding))
+        warming = _warming = asyncio.ensure_future(asyncio.to_thread(_load_and_trim))
     await asyncio.shield(warming)
 
 
@@ -87,6 +88,20 @@ def encoding_status() -> str:
     except Exception as exc:
         return f"estimate ({exc})"
     return "tiktoken cl100k_base (loads on first use)"
+
+
+def _load_and_trim() -> tiktoken.Encoding | None:
+    """``load_encoding``, then give the build's freed scratch memory back to the system.
+
+    The build makes ~100,000 short-lived Python objects in the worker thread's own malloc arena;
+    glibc keeps that memory unless asked (measured: ~2 MB of resident memory).
+    """
+    encoding = load_encoding()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        pass
+    return encoding
 
 
 def load_encoding() -> tiktoken.Encoding | None:
