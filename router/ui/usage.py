@@ -8,6 +8,7 @@ stacked charts. No ledger yet means empty numbers, not an error.
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from pathlib import Path
@@ -37,25 +38,44 @@ def parse_query(since: str | None, by: str | None, now: float) -> tuple[float, G
 
 
 def daily_series(conn: sqlite3.Connection, since: float, by: GroupBy) -> list[dict[str, Any]]:
-    """Per day and group: cost, tokens, requests, errors (whole hours from ``since``)."""
+    """Per day and group: cost, tokens, requests, errors, exact from ``since`` on.
+
+    Whole hours come from ``rollup``; the part of the first hour from the rows themselves
+    (what ``report.group_sums`` does for the totals, so the charts add up to the table).
+    """
     column = _COLUMN[by]
-    cursor = conn.execute(
-        f"SELECT day, {column}, SUM(cost_usd), SUM(input_tokens + cache_read_tokens + "
-        "cache_write_tokens), SUM(output_tokens), SUM(requests), SUM(errors) FROM rollup "
-        f"WHERE hour >= ? GROUP BY day, {column} ORDER BY day",
-        (int(since // 3600),),
+    first_hour = math.ceil(since / 3600)
+    sums: dict[tuple[str, str], list[float]] = {}
+    queries = (
+        (
+            f"SELECT day, {column}, SUM(cost_usd), SUM(input_tokens + cache_read_tokens + "
+            "cache_write_tokens), SUM(output_tokens), SUM(requests), SUM(errors) FROM rollup "
+            f"WHERE hour >= ? GROUP BY day, {column}",
+            (first_hour,),
+        ),
+        (
+            f"SELECT day, {column}, SUM(cost_usd), SUM(input_tokens + cache_read_tokens + "
+            "cache_write_tokens), SUM(output_tokens), COUNT(*), SUM(status != 'ok') FROM requests "
+            f"WHERE at >= ? AND at < ? GROUP BY day, {column}",
+            (since, first_hour * 3600.0),
+        ),
     )
+    for sql, args in queries:
+        for day, key, *values in conn.execute(sql, args):
+            total = sums.setdefault((day, key or ""), [0.0] * 5)
+            for i, value in enumerate(values):
+                total[i] += value or 0
     return [
         {
             "day": day,
             "key": key or None,
-            "cost_usd": round(cost or 0.0, 6),
-            "input_tokens": tokens_in or 0,
-            "output_tokens": tokens_out or 0,
-            "requests": requests or 0,
-            "errors": errors or 0,
+            "cost_usd": round(cost, 6),
+            "input_tokens": int(tokens_in),
+            "output_tokens": int(tokens_out),
+            "requests": int(requests),
+            "errors": int(errors),
         }
-        for day, key, cost, tokens_in, tokens_out, requests, errors in cursor
+        for (day, key), (cost, tokens_in, tokens_out, requests, errors) in sorted(sums.items())
     ]
 
 

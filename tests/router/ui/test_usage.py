@@ -54,3 +54,42 @@ def test_payload_from_a_seeded_ledger(tmp_path: Path) -> None:
     )
     by_project = usage_payload(config, "30d", "project")
     assert {g["key"] for g in by_project["report"]["groups"]} == {"~/code/shop", "~/code/api"}
+
+
+@pytest.mark.parametrize("since", ["24h", "36h", "7d"])
+def test_the_charts_add_up_to_the_table_for_any_start(tmp_path: Path, since: str) -> None:
+    config = load_config(config_at(tmp_path))
+    seed_ledger(tmp_path / "ledger.db", time.time() - 1800)  # rows on both sides of hour marks
+    payload = usage_payload(config, since, "route")
+    total = payload["report"]["total"]
+    assert sum(p["requests"] for p in payload["series"]) == total["requests"]
+    assert sum(p["errors"] for p in payload["series"]) == total["errors"]
+    assert round(sum(p["cost_usd"] for p in payload["series"]), 6) == round(total["cost_usd"], 6)
+
+
+def test_a_start_inside_an_hour_counts_only_the_rows_after_it(tmp_path: Path) -> None:
+    from ccrouter.ui.usage import daily_series
+    from ccrouter.usage.record import UsageRow
+    from ccrouter.usage.schema import connect
+    from ccrouter.usage.store import insert_batch
+
+    since = (time.time() // 3600 - 5) * 3600 + 1800  # half past, five hours ago
+    rows = [
+        UsageRow(
+            at=since + offset,
+            request_id=str(offset),
+            route="default",
+            model="m",
+            status="ok",
+            cost_usd=1.0,
+        )
+        for offset in (-60, 60, 4000)
+    ]
+    conn = connect(tmp_path / "ledger.db")
+    try:
+        insert_batch(conn, rows)
+        series = daily_series(conn, since, "route")
+    finally:
+        conn.close()
+    assert sum(p["requests"] for p in series) == 2
+    assert sum(p["cost_usd"] for p in series) == 2.0
