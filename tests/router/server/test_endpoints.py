@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 
 from ccrouter.app import CCRouterApp
@@ -35,3 +38,36 @@ async def test_count_tokens_validates_its_body(client: httpx.AsyncClient) -> Non
     response = await client.post("/v1/messages/count_tokens", json={"messages": []})
     assert response.status_code == 400
     assert "model" in response.json()["error"]["message"]
+
+
+async def test_a_huge_count_tokens_does_not_hold_up_health(client: httpx.AsyncClient) -> None:
+    """Issue 14 row 6: one 30 MB text stalled every request, /health included, for ~4 s."""
+    text = " ".join(f"w{i % 977} nine{i % 13}" for i in range(200_000))  # ~2 MB, ~0.3 s to count
+    body = {"model": "m", "messages": [{"role": "user", "content": text}]}
+    await client.get("/health")  # the tokenizer is built before timing anything
+    gaps: list[float] = []  # between two /health answers
+
+    async def keep_asking() -> None:
+        last = time.perf_counter()
+        while True:
+            assert (await client.get("/health")).status_code == 200
+            gaps.append(time.perf_counter() - last)
+            last = time.perf_counter()
+            await asyncio.sleep(0.005)  # in-memory requests never yield: give the count a turn
+
+    async def answers(count: int) -> None:
+        for _ in range(1000):
+            if len(gaps) >= count:
+                return
+            await asyncio.sleep(0.001)
+
+    asking = asyncio.ensure_future(keep_asking())
+    await answers(1)
+    started = time.perf_counter()
+    counted = await client.post("/v1/messages/count_tokens", json=body)
+    took = time.perf_counter() - started
+    await answers(len(gaps) + 1)  # the gap the count may have caused is closed
+    asking.cancel()
+    await asyncio.gather(asking, return_exceptions=True)
+    assert counted.json()["input_tokens"] > 100_000
+    assert len(gaps) > 3 and max(gaps) < took / 3, (max(gaps), took)
