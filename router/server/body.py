@@ -95,7 +95,7 @@ def declared_length(headers: Mapping[str, str]) -> int | None:
     value = headers.get("content-length")
     if value is None:
         return None
-    if not value.isdigit():  # the server layer refuses these first; an ASGI caller may not
+    if not (value.isascii() and value.isdigit()):  # uvicorn refuses these first; ASGI may not
         raise InvalidRequestError(f"Content-Length {value[:40]!r} is not a byte count")
     return int(value)
 

@@ -65,7 +65,7 @@ class Client:
             "raw_path": path.encode(),
             "query_string": b"",
             "root_path": "",
-            "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
+            "headers": [(k.encode(), v.encode("latin-1")) for k, v in (headers or {}).items()],
             "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 2),
         }
@@ -135,9 +135,13 @@ async def test_a_slow_body_that_keeps_coming_is_not_cut(app: CCRouterApp) -> Non
     assert status == 200 and body["input_tokens"] > 0
 
 
-async def test_a_content_length_that_is_not_a_number_is_a_400(app: CCRouterApp) -> None:
-    status, _, body = await Client(app).request("/v1/messages", [BODY], {"content-length": "-5"})
-    assert status == 400 and "Content-Length '-5'" in body["error"]["message"]
+@pytest.mark.parametrize("length", ["-5", "12x", "\u00b2"])
+async def test_a_content_length_that_is_not_a_number_is_a_400(
+    app: CCRouterApp, length: str
+) -> None:
+    headers = {"content-length": length}
+    status, _, body = await Client(app).request("/v1/messages", [BODY], headers)
+    assert status == 400 and f"Content-Length {length!r}" in body["error"]["message"]
 
 
 async def test_count_tokens_client_leaving_mid_body_is_one_quiet_line(
