@@ -144,3 +144,22 @@ def test_error_bytes_are_a_complete_response() -> None:
     status, headers, body = parse(raw)
     assert status == 400 and int(headers["content-length"]) == len(orjson.dumps(body))
     assert body == {"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}}
+
+
+async def test_the_head_deadline_applies_to_each_request_on_a_keep_alive_connection(
+    server: ServerURL,
+) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 3)
+        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        await asyncio.wait_for(reader.readexactly(length), 3)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        writer.write(b"GET /health HTTP/1.1\r\nHo")  # the second request never completes
+        started = time.monotonic()
+        status, _, body = parse(await asyncio.wait_for(reader.read(), 3))
+        assert status == 408 and time.monotonic() - started < 2.0
+    finally:
+        writer.close()
