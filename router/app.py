@@ -25,12 +25,12 @@ from ccrouter.config.snapshot import build_state
 from ccrouter.config.state import (
     ReloadStatus,
     RouterState,
-    SessionMemory,
     StateHolder,
     Statistics,
 )
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.dispatch.fallback import Dispatcher
+from ccrouter.routing.sessions import Sessions
 from ccrouter.routing.tokenizer import warm
 from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.body import BodyLimits
@@ -71,7 +71,7 @@ class CCRouterApp:
         self.holder = StateHolder(state)
         self.reload_status = ReloadStatus()
         self.stats = Statistics()
-        self.sessions = SessionMemory()
+        self.sessions = Sessions()
         self.bind_host: str | None = None  # set by ``serve``: reloads are checked against it
         self.cooldowns = Cooldowns()
         self.counter = TokenCounter()

@@ -111,7 +111,20 @@ def status_lines(service: Service, health: dict[str, Any], status: dict[str, Any
         lines += [f"    {decision_line(item)}" for item in recent]
     elif status:
         lines.append("  recent decisions: none yet")
+    sessions = (status.get("sessions") or [])[:5]
+    if sessions:
+        lines.append("  sessions (latest first):")
+        lines += [f"    {session_line(item)}" for item in sessions]
     return lines
+
+
+def session_line(item: dict[str, Any]) -> str:
+    """``1a2b3c4d…  default → openrouter,x (sticky)  cache 72%``"""
+    sid = str(item.get("session_id") or "?")
+    sticky = " (sticky)" if item.get("sticky") else ""
+    rate = item.get("cache_hit_rate")
+    cache = f"cache {rate:.0%}" if isinstance(rate, int | float) else "cache -"
+    return f"{sid[:8]}…  {item.get('route')} → {item.get('model')}{sticky}  {cache}"
 
 
 def decision_line(item: dict[str, Any]) -> str:

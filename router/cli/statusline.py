@@ -2,7 +2,8 @@
 
 Reads Claude Code's status JSON on stdin (``session_id``, ``model``, ``workspace``…), asks the
 running router for that session's last decision and prints one line:
-``ccrouter ▸ think → openrouter,deepseek/deepseek-r1 · 12.3k tok``. Runs on every status refresh,
+``ccrouter ▸ think → openrouter,deepseek/deepseek-r1 · 12.3k tok · cache 72%`` (the
+session's cache reads over its prompt tokens so far). Runs on every status refresh,
 so it imports only the standard library (plus ``jsonc`` when the config sets an APIKEY) and
 waits at most about half a second for the router.
 """
@@ -76,6 +77,9 @@ def render(record: dict[str, Any]) -> str:
     line = (
         f"{PREFIX} {record['route']} → {record.get('target') or '?'}{_tokens(record.get('tokens'))}"
     )
+    rate = record.get("cache_hit_rate")
+    if isinstance(rate, int | float):
+        line += f" · cache {rate:.0%}"
     status = record.get("status")
     if status and status != "ok":
         line += f" · {status}"

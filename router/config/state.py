@@ -50,6 +50,8 @@ class DecisionRecord:
     decide_ms: float = 0.0
     cost: float | None = None  # what OpenRouter charged, when it says
     generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
+    cache_hit_rate: float | None = None  # the session's cache reads over prompt tokens so far
+    sticky: bool = False  # the session kept the model that answered its previous turn
 
 
 class StateHolder:
@@ -117,7 +119,20 @@ class Statistics:
             "uptime_s": self.uptime_s(),
             "requests": self.requests,
             "recent": [r.__dict__ for r in list(self.recent)[-last:]],
+            "sessions": [_session_row(r) for r in list(self._by_session.values())[-last:]][::-1],
         }
+
+
+def _session_row(record: DecisionRecord) -> dict[str, Any]:
+    """A session's latest request: its route, the model it is on, its cache-hit rate."""
+    return {
+        "session_id": record.session_id,
+        "at": record.at,
+        "route": record.route,
+        "model": record.target,
+        "sticky": record.sticky,
+        "cache_hit_rate": record.cache_hit_rate,
+    }
 
 
 class SessionMemory:

@@ -42,6 +42,7 @@ from ccrouter.errors import (
     as_upstream_error,
 )
 from ccrouter.routing.rules import Decision
+from ccrouter.routing.sessions import prefer
 from ccrouter.transformers.chat.response import to_anthropic_message
 from ccrouter.upstream.base import TransportError, UpstreamClient, UpstreamResponse
 
@@ -77,8 +78,9 @@ class Dispatcher:
         self.cooldowns = cooldowns or Cooldowns()
 
     def plan(self, decision: Decision) -> list[Target]:
-        """The chain minus cooling models; all of them cooling → the one that recovers first."""
-        targets = list(dict.fromkeys(decision.targets))
+        """The chain (the session's sticky model first) minus cooling models; all of them
+        cooling → the one that recovers first."""
+        targets = prefer(list(dict.fromkeys(decision.targets)), decision.sticky)
         if not self.cooldowns:
             return targets  # nothing has failed lately: the usual case
         ready = [t for t in targets if self.cooldowns.cooling(str(t)) == 0]

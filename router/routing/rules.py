@@ -27,6 +27,7 @@ class Decision:
     target: Target | None  # None only when the config has no route for it at all
     reason: str
     chain: tuple[Target, ...] = ()  # fallbacks after target, filled by classify()
+    sticky: Target | None = None  # tried first: the session's last model (routing.sessions)
 
     @property
     def targets(self) -> tuple[Target, ...]:

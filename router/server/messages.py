@@ -12,6 +12,7 @@ The answer is a stream or a JSON message (``_stream``/``_json``, sending through
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import logging
 import time
@@ -21,7 +22,7 @@ import orjson
 
 from ccrouter import redact
 from ccrouter.config.model import Config
-from ccrouter.config.state import RouterState, SessionMemory, StateHolder, Statistics
+from ccrouter.config.state import RouterState, StateHolder, Statistics
 from ccrouter.dispatch.attempt import RequestMeta, user_hash_of
 from ccrouter.dispatch.fallback import Dispatcher, Outcome
 from ccrouter.errors import AuthenticationError, RouterError, to_anthropic_error
@@ -31,6 +32,7 @@ from ccrouter.routing.conversation import Conversations
 from ccrouter.routing.decide import Decided, decide
 from ccrouter.routing.features import strip_subagent_tag
 from ccrouter.routing.rules import Decision
+from ccrouter.routing.sessions import SessionFacts, Sessions
 from ccrouter.routing.tokens import TokenCounter
 from ccrouter.server.body import BodyLimits, ClientGone, read_body
 from ccrouter.server.record import decision_record, log_line
@@ -125,13 +127,13 @@ class MessagesEndpoint:
         counter: TokenCounter,
         conversations: Conversations | None = None,
         stats: Statistics | None = None,
-        sessions: SessionMemory | None = None,
+        sessions: Sessions | None = None,
         limits: BodyLimits | None = None,
     ) -> None:
         self.holder = holder
         self.limits = limits or BodyLimits()
         self.stats = stats or Statistics()
-        self.sessions = sessions or SessionMemory()
+        self.sessions = sessions or Sessions()
         self.dispatcher = dispatcher
         self.counter = counter
         self.conversations = conversations or Conversations()
@@ -171,7 +173,8 @@ class MessagesEndpoint:
             )
         finally:
             watch.stop()
-            record = decision_record(at, decided, outcome, status)
+            facts = self._finished(decided, outcome)
+            record = decision_record(at, decided, outcome, status, facts)
             self.stats.record(record)
             if request_log.isEnabledFor(logging.INFO):
                 log_request(
@@ -190,10 +193,19 @@ class MessagesEndpoint:
         """The routing decision, the body to send on, and what its translation needs."""
         check_messages_request(body)
         recall = self.conversations.recall(body, size)
-        decided = await decide(state, self.counter, body, headers, self.sessions.get, recall, size)
-        view, decision = decided.view, decided.decision
-        check_routed_models(decision.targets)  # a <CCR-SUBAGENT-MODEL> tag or a custom router
-        self.sessions.put(view.session_id, decided.tokens)
+        agent = headers.get("x-claude-code-agent-id", "")[:64] or None  # a subagent's lane
+
+        def last_tokens(session: str | None) -> int | None:
+            return self.sessions.last_tokens(session, agent)
+
+        decided = await decide(state, self.counter, body, headers, last_tokens, recall, size)
+        view = decided.view
+        check_routed_models(decided.decision.targets)  # a <CCR-SUBAGENT-MODEL> tag, a router
+        cooling = self.dispatcher.cooldowns.cooling
+        decision = self.sessions.steer(
+            view.session_id, agent, decided.decision, lambda target: cooling(str(target))
+        )
+        decided = dataclasses.replace(decided, decision=decision)
         if view.subagent_model is not None:
             body = strip_subagent_tag(body)
         if log.isEnabledFor(logging.DEBUG):
@@ -216,6 +228,20 @@ class MessagesEndpoint:
             recall=recall,
         )
         return decided, body, meta
+
+    def _finished(self, decided: Decided | None, outcome: Outcome) -> SessionFacts | None:
+        """The session memory learns how the request went; its facts go in the record."""
+        if decided is None:
+            return None
+        view, summary = decided.view, outcome.summary
+        return self.sessions.finished(
+            view.session_id,
+            view.agent_id,
+            decided.decision,
+            decided.tokens,
+            outcome.target,
+            summary.usage if summary else None,
+        )
 
     async def _stream(
         self,

@@ -11,12 +11,18 @@ import time
 from ccrouter.config.state import DecisionRecord
 from ccrouter.dispatch.fallback import Outcome
 from ccrouter.routing.decide import Decided
+from ccrouter.routing.sessions import SessionFacts
 
 
 def decision_record(
-    at: float, decided: Decided | None, outcome: Outcome, status: str
+    at: float,
+    decided: Decided | None,
+    outcome: Outcome,
+    status: str,
+    session: SessionFacts | None = None,
 ) -> DecisionRecord:
-    """``decided`` is None when the request failed before routing (auth, body, validation)."""
+    """``decided`` is None when the request failed before routing (auth, body, validation);
+    ``session``: what the session memory says after it (``ccrouter.routing.sessions``)."""
     tried = outcome.tried_header() if outcome.attempts else ""
     if decided is None:
         return DecisionRecord(at, "-", "-", "", 0, status, tried=tried)
@@ -34,6 +40,8 @@ def decision_record(
         decided.ms,
         summary.cost if summary else None,
         summary.generation_id if summary else None,
+        session.cache_rate if session else None,
+        session.sticky if session else False,
     )
 
 
@@ -59,4 +67,8 @@ def _upstream_facts(record: DecisionRecord) -> str:
         facts += f" cost={record.cost:.6f}"
     if record.generation_id:
         facts += f" gen={record.generation_id}"
+    if record.sticky:
+        facts += " sticky=yes"
+    if record.cache_hit_rate is not None:
+        facts += f" session_cache={record.cache_hit_rate:.0%}"
     return facts

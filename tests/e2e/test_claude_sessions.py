@@ -115,3 +115,49 @@ def test_compact_in_the_tui_reaches_the_compact_route(
     ], routes
     assert routes[0][:2] == ("default", f"openrouter,{MODEL_A}")
     assert routes[-1][:2] == ("default", f"openrouter,{MODEL_A}"), routes
+
+
+def write_call(path: Any, content: str, call_id: str) -> dict[str, Any]:
+    arguments = {"file_path": str(path), "content": content}
+    return {
+        "type": "tool_calls",
+        "calls": [{"name": "Write", "arguments": arguments, "id": call_id}],
+    }
+
+
+def test_a_fallback_keeps_the_session_one_turn_more_and_its_cache_warm(
+    claude: Claude, start_router: Any, fake_openrouter: FakeOpenRouter
+) -> None:
+    router: Router = start_router({"default": [f"openrouter,{MODEL_A}", f"openrouter,{MODEL_B}"]})
+    fake_openrouter.script(
+        MODEL_A,
+        {"type": "http_error", "status": 503, "message": "overloaded"},
+        {"type": "text", "text": "Both files are written."},
+    )
+    fake_openrouter.script(
+        MODEL_B,
+        write_call(claude.workdir / "one.txt", "1\n", "call_e2e_w1"),
+        write_call(claude.workdir / "two.txt", "2\n", "call_e2e_w2"),
+    )
+
+    result = claude.run(router.url, "-p", "write two files", "--dangerously-skip-permissions")
+
+    assert result.returncode == 0, result.describe()
+    assert result.stdout.strip() == "Both files are written.", result.describe()
+    # A fails once (no cooldown yet): B answers, keeps the next turn, then A has the session back.
+    assert fake_openrouter.models() == [MODEL_A, MODEL_B, MODEL_B, MODEL_A]
+    decisions = router.decisions()
+    assert [d["target"] for d in decisions] == [
+        f"openrouter,{MODEL_B}",
+        f"openrouter,{MODEL_B}",
+        f"openrouter,{MODEL_A}",
+    ], decisions
+    assert [d["sticky"] for d in decisions] == [False, True, False]
+    assert "the session keeps openrouter,fake/model-b" in decisions[1]["reason"]
+    # B's second turn repeated its first turn's prompt prefix: the fake read it from its cache.
+    rates = [d["cache_hit_rate"] for d in decisions]
+    assert rates[0] == 0 and rates[1] is not None and rates[1] > 0.2, rates
+    [session] = router.status()["sessions"]
+    assert session["model"] == f"openrouter,{MODEL_A}" and session["route"] == "default"
+    assert session["cache_hit_rate"] == rates[2]
+    wait_until(lambda: " sticky=yes session_cache=" in router.log_text(), 10, "the log line")

@@ -31,6 +31,7 @@ import httpx
 import orjson
 
 from ccrouter.testing.fake.anthropic import ANTHROPIC
+from ccrouter.testing.fake.cache import PromptCache
 from ccrouter.testing.fake.chat import CHAT
 from ccrouter.testing.fake.models import (
     DEFAULT_MODELS,
@@ -39,7 +40,14 @@ from ccrouter.testing.fake.models import (
     replace_entry,
 )
 from ccrouter.testing.fake.render import Context, Dialect, Reply, json_reply, render
-from ccrouter.testing.fake.script import Predicate, RecordedRequest, Responder, Script
+from ccrouter.testing.fake.script import (
+    HttpError,
+    Predicate,
+    RecordedRequest,
+    Refuse,
+    Responder,
+    Script,
+)
 from ccrouter.testing.fake.server import abort_connection, run_process, serve_in_loop
 from ccrouter.types import ASGIApp, Receive, Scope, Send
 
@@ -55,6 +63,7 @@ class FakeOpenRouter:
         ]
         self.provider = provider
         self._script = Script()
+        self.cache = PromptCache()  # prompt prefixes seen per model: cache reads in the usage
         self._disconnect_event: asyncio.Event | None = None
         self._routes: dict[tuple[str, str], Callable[[RecordedRequest], Reply]] = {
             ("POST", "/chat/completions"): lambda request: self._answer(request, CHAT),
@@ -108,6 +117,7 @@ class FakeOpenRouter:
 
     def reset(self) -> None:
         self._script.reset()
+        self.cache.clear()
         self.requests.clear()
         self.disconnects = 0
 
@@ -146,7 +156,9 @@ class FakeOpenRouter:
 
     def _answer(self, request: RecordedRequest, dialect: Dialect) -> Reply:
         spec = self._script.choose(request)
-        context = Context.new(request.model, len(request.raw), self.provider)
+        answered = not isinstance(spec, HttpError | Refuse)  # a refused prompt warms nothing
+        cached = self.cache.read(request.model, request.body) if answered else 0
+        context = Context.new(request.model, len(request.raw), self.provider, cached)
         return render(spec, context, request.stream, dialect)
 
     def _control(self, control: Callable[[Any], Reply], raw: bytes) -> Reply:

@@ -62,12 +62,21 @@ class Context:
     created: int
     token: str  # random part of the response ids
     provider: str = "FakeProvider"
+    cached_tokens: int = 0  # read from the fake's prompt cache (``fake/cache.py``)
 
     @classmethod
-    def new(cls, model: str | None, raw_size: int, provider: str = "FakeProvider") -> Context:
+    def new(
+        cls, model: str | None, raw_size: int, provider: str = "FakeProvider", cached: int = 0
+    ) -> Context:
         created = int(time.time())
+        prompt = max(1, raw_size // 4)
         return cls(
-            model or "unknown", max(1, raw_size // 4), created, secrets.token_hex(10), provider
+            model or "unknown",
+            prompt,
+            created,
+            secrets.token_hex(10),
+            provider,
+            min(cached, prompt - 1) if cached > 0 else 0,
         )
 
     @property
@@ -160,7 +169,13 @@ def usage_for(base: Stream, ctx: Context) -> Usage:
     reasoning = len(base.reasoning or "") // 4
     completion = max(1, out_chars // 4) + reasoning
     cost = round((ctx.prompt_tokens + 4 * completion) * 1e-6, 9)
-    return Usage(ctx.prompt_tokens, completion, reasoning_tokens=reasoning, cost=cost)
+    return Usage(
+        ctx.prompt_tokens,
+        completion,
+        cached_tokens=ctx.cached_tokens,
+        reasoning_tokens=reasoning,
+        cost=cost,
+    )
 
 
 def pieces_of(text: str, size: int) -> list[str]:

@@ -95,3 +95,22 @@ def test_deleting_the_config_of_a_running_service(tmp_path: Path) -> None:
             get_json(service.url, "/api/status")
         assert refused.value.status == 401
         assert get_json(service.url, "/api/status", apikey="inbound-secret-0d1e")["config_path"]
+
+
+def test_sessions_show_their_route_sticky_model_and_cache_rate() -> None:
+    sessions = [
+        {
+            "session_id": "1a2b3c4d-5e6f",
+            "route": "default",
+            "model": "openrouter,x/y",
+            "sticky": True,
+            "cache_hit_rate": 0.724,
+        },
+        {"session_id": "99", "route": "think", "model": "openrouter,t/t", "cache_hit_rate": None},
+    ]
+    lines = status_lines(Service(RECORD.url, None, None), {}, {**STATUS, "sessions": sessions})
+    assert lines[-3:] == [
+        "  sessions (latest first):",
+        "    1a2b3c4d…  default → openrouter,x/y (sticky)  cache 72%",
+        "    99…  think → openrouter,t/t  cache -",
+    ]

@@ -95,6 +95,10 @@ def test_render() -> None:
     assert render({**record, "tokens": 12, "status": "error 429"}) == (
         "ccrouter ▸ think → openrouter,deepseek/deepseek-r1 · 12 tok · error 429"
     )
+    assert render({**record, "cache_hit_rate": 0.8, "status": "ok"}) == (
+        "ccrouter ▸ think → openrouter,deepseek/deepseek-r1 · 12.3k tok · cache 80%"
+    )
+    assert render({**record, "cache_hit_rate": None}).endswith("12.3k tok")
 
 
 def test_read_status_input() -> None:

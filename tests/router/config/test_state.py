@@ -47,3 +47,32 @@ def test_statistics_count_requests_and_remember_decisions_by_session() -> None:
     stats.record(DecisionRecord(0.0, "think", "p,m", "why", 10, "ok", session_id="s2"))
     assert stats.latest("s1") is stats.recent[-1]  # s1 was forgotten (bound 1): the latest
     assert [r["target"] for r in stats.report()["recent"]] == ["p,n", "p,m"]
+
+
+def test_the_report_lists_each_sessions_latest_request_newest_first() -> None:
+    stats = Statistics()
+    stats.record(DecisionRecord(1.0, "default", "p,a", "why", 10, "ok", session_id="s1"))
+    stats.record(DecisionRecord(2.0, "subagent", "p,b", "why", 10, "ok", session_id="s2"))
+    stats.record(
+        DecisionRecord(
+            3.0, "default", "p,c", "why", 10, "ok", "s1", cache_hit_rate=0.5, sticky=True
+        )
+    )
+    assert stats.report()["sessions"] == [
+        {
+            "session_id": "s1",
+            "at": 3.0,
+            "route": "default",
+            "model": "p,c",
+            "sticky": True,
+            "cache_hit_rate": 0.5,
+        },
+        {
+            "session_id": "s2",
+            "at": 2.0,
+            "route": "subagent",
+            "model": "p,b",
+            "sticky": False,
+            "cache_hit_rate": None,
+        },
+    ]

@@ -12,6 +12,7 @@ from ccrouter.errors import Attempt
 from ccrouter.routing.decide import Decided
 from ccrouter.routing.features import build_route_request
 from ccrouter.routing.rules import Decision
+from ccrouter.routing.sessions import SessionFacts
 from ccrouter.server.record import decision_record, log_line
 
 A, B, C = Target("p", "a"), Target("p", "b"), Target("p", "c")
@@ -62,3 +63,13 @@ def test_the_log_line_says_the_facts_it_has() -> None:
     record.tried, record.cost, record.generation_id = "p,b (500), p,a (ok)", 0.5, "gen-2"
     line = log_line("req_1", record, time.perf_counter())
     assert line.endswith(" tried=[p,b (500), p,a (ok)] cost=0.500000 gen=gen-2")
+
+
+def test_the_sessions_facts_reach_the_record_and_the_log_line() -> None:
+    facts = SessionFacts(cache_rate=0.725, sticky=True)
+    record = decision_record(5.0, decided(), Outcome(target=A), "ok", facts)
+    assert (record.cache_hit_rate, record.sticky) == (0.725, True)
+    line = log_line("req_1", record, time.perf_counter())
+    assert line.endswith(" sticky=yes session_cache=72%")
+    plain = decision_record(5.0, decided(), Outcome(target=A), "ok")
+    assert "session_cache=" not in log_line("req_1", plain, time.perf_counter())
