@@ -23,14 +23,13 @@ an override is often about where the code may be sent.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from ccrouter.config.model import Config, Target
 from ccrouter.routing.features import RouteRequest
 from ccrouter.routing.rules import Decision
-
-_CWD = re.compile(r"Primary working directory: *([^\n]+)")
+from ccrouter.routing.workdir import normalise as _normalise
+from ccrouter.routing.workdir import working_directory as find_working_directory
 
 
 def route(request: RouteRequest, config: Config) -> Decision | str | None:
@@ -52,30 +51,7 @@ def route(request: RouteRequest, config: Config) -> Decision | str | None:
 
 def working_directory(request: RouteRequest) -> str | None:
     """Claude Code's "Primary working directory", from the first place that names one."""
-    messages = request.body.get("messages")
-    messages = messages if isinstance(messages, list) else []
-    system_messages = [m for m in messages if isinstance(m, dict) and m.get("role") == "system"]
-    first_user = next((m for m in messages if isinstance(m, dict) and m.get("role") == "user"), {})
-    for content in [*(m.get("content") for m in system_messages), first_user.get("content")]:
-        found = _CWD.search(_text(content))
-        if found:
-            return _normalise(found.group(1))
-    found = _CWD.search(request.system_text)
-    return _normalise(found.group(1)) if found else None
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        return ""
-    texts = [b.get("text") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-    return "\n".join(t for t in texts if isinstance(t, str))
-
-
-def _normalise(path: str) -> str:
-    path = path.strip().replace("\\", "/")
-    return path.rstrip("/") or "/"
+    return find_working_directory(request.body, request.system_text)
 
 
 def _contains(folder: str, path: str) -> bool:
