@@ -22,6 +22,7 @@ from ccrouter.home import ccrouter_home
 from ccrouter.redact import Redactor
 from ccrouter.transformers.base import TransformerSpec
 from ccrouter.transformers.context import Dialect
+from ccrouter.usage.settings import UsageSettings, usage_settings
 
 ROUTE_NAMES = (
     "default",
@@ -118,6 +119,7 @@ class Config:
     user_transformers: tuple[tuple[Path, MappingProxyType[str, Any]], ...] = ()
     strip_billing_header: bool = True
     resilience: Resilience = Resilience()
+    usage: UsageSettings = UsageSettings()
 
     def provider(self, name: str) -> ProviderConfig | None:
         found = self.providers.get(name)
@@ -294,6 +296,7 @@ def build_config(raw: dict[str, Any], path: Path | None) -> Config:
         ),
         strip_billing_header=raw.get("STRIP_BILLING_HEADER", True) is not False,
         resilience=_resilience(raw.get("Resilience") or {}),
+        usage=usage_settings(raw.get("Usage"), base_dir),
     )
 
 

@@ -31,3 +31,24 @@ def test_zero_days_keeps_everything_and_nonsense_falls_back() -> None:
     assert usage_settings({"retainDays": 0}).retain_days == 0
     assert usage_settings({"retainDays": "x"}).retain_days == 90
     assert usage_settings({"path": "  "}).path is None
+
+
+def test_the_config_carries_the_usage_block(tmp_path: Path) -> None:
+    from ccrouter.config.model import load_config
+
+    path = tmp_path / "config.json"
+    path.write_text('{"Usage": {"path": "u.db", "retainDays": 30}}')
+    assert load_config(path).usage == UsageSettings(True, tmp_path / "u.db", 30)
+    assert load_config(None).usage == UsageSettings()
+
+
+def test_the_schema_names_what_to_fix(tmp_path: Path) -> None:
+    from ccrouter.config.model import load_config
+    from ccrouter.errors import ConfigError
+
+    path = tmp_path / "config.json"
+    path.write_text('{"Usage": {"retainDays": -1, "enable": true}}')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value.problems)
+    assert "Usage.retainDays" in text and "'enable'" in text
