@@ -169,6 +169,7 @@ def health_report(served: Served) -> dict[str, Any]:
             "last config reload failed (serving the previous config): " + served.reload_status.error
         )
     problems += list(state.load_problems)
+    problems += [why for router in state.custom_routers if (why := router.guard.why_off())]
     return {
         "status": "degraded" if problems else "ok",
         "version": __version__,

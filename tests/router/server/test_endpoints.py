@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
 from ccrouter.app import CCRouterApp
+from tests.conftest import user_message
 
 
 async def test_status_and_statusline_report_recent_decisions(
@@ -71,3 +74,22 @@ async def test_a_huge_count_tokens_does_not_hold_up_health(client: httpx.AsyncCl
     await asyncio.gather(asking, return_exceptions=True)
     assert counted.json()["input_tokens"] > 100_000
     assert len(gaps) > 3 and max(gaps) < took / 3, (max(gaps), took)
+
+
+async def test_health_names_a_custom_router_that_was_switched_off(
+    tmp_path: Path, make_app: Callable[..., CCRouterApp]
+) -> None:
+    routers = tmp_path / "routers"
+    routers.mkdir()
+    (routers / "broken.py").write_text(
+        "def route(request, config):\n    raise RuntimeError('always')\n"
+    )
+    app = make_app(CUSTOM_ROUTER_DIR="routers")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ccrouter.test") as client:
+        for _ in range(3):  # three failures in a row switch it off
+            answer = await client.post("/v1/messages", json=user_message())
+            assert answer.status_code == 200  # the usual rules answered instead
+        health = (await client.get("/health")).json()
+    assert health["status"] == "degraded"
+    assert any("broken.py is switched off" in problem for problem in health["problems"])
