@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ccrouter.cli import service as cli_service
     from ccrouter.cli import statusline as cli_statusline
     from ccrouter.cli import ui as cli_ui
+    from ccrouter.cli import usage as cli_usage
 
     parser = argparse.ArgumentParser(
         prog="ccrouter",
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_config.register(sub, _config_arg)
     cli_explain.register(sub, _config_arg)
     cli_statusline.register(sub)
+    cli_usage.register(sub, _config_arg)
     cli_ui.register(sub, _config_arg)
     return parser
 
