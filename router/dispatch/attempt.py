@@ -23,6 +23,7 @@ from ccrouter import redact
 from ccrouter.config.model import Config, ProviderConfig, Target
 from ccrouter.errors import AuthenticationError, InvalidRequestError, UpstreamError
 from ccrouter.transformers.base import Transformer, UpstreamRequest
+from ccrouter.transformers.chat.reasoning_codec import native_thinking
 from ccrouter.transformers.chat.request import to_openai_request
 from ccrouter.transformers.chat.vocab import upstream_error_from_body
 from ccrouter.transformers.context import Recall, TranslationContext
@@ -129,7 +130,8 @@ def prepare(
 def _passthrough_request(
     provider: ProviderConfig, target: Target, body: dict[str, Any], meta: RequestMeta, stream: bool
 ) -> UpstreamRequest:
-    payload = {k: v for k, v in body.items() if k not in _PASSTHROUGH_DROP}
+    # Claude's reasoning that came through a gateway name is enveloped: Anthropic verifies bare.
+    payload = {k: v for k, v in native_thinking(body).items() if k not in _PASSTHROUGH_DROP}
     payload["model"] = target.model
     headers = {"content-type": "application/json"}
     for name in _PASS_HEADERS:

@@ -161,3 +161,27 @@ def test_a_fallback_keeps_the_session_one_turn_more_and_its_cache_warm(
     assert session["model"] == f"openrouter,{MODEL_A}" and session["route"] == "default"
     assert session["cache_hit_rate"] == rates[2]
     wait_until(lambda: " sticky=yes session_cache=" in router.log_text(), 10, "the log line")
+
+
+ODD_SIGNATURE = "EqQBCkYIBhgCKkDe2e-signed-under-an-alias"
+
+
+def test_claude_reasoning_under_an_odd_model_name_comes_back_to_it(
+    claude: Claude, start_router: Any, fake_openrouter: FakeOpenRouter
+) -> None:
+    # fake/model-a answers with Claude-signed reasoning (anthropic-claude-v1): a gateway alias.
+    router: Router = start_router({"default": f"openrouter,{MODEL_A}"})
+    call = write_call(claude.workdir / "notes.txt", "notes\n", "call_e2e_odd")
+    call.update(reasoning="I write the notes first.", reasoning_signature=ODD_SIGNATURE)
+    fake_openrouter.script(MODEL_A, call)
+    fake_openrouter.rule("tool_result", {"type": "text", "text": "Done."})
+
+    result = claude.run(router.url, "-p", "write notes.txt", "--dangerously-skip-permissions")
+
+    assert result.returncode == 0, result.describe()
+    assert fake_openrouter.models() == [MODEL_A, MODEL_A]
+    second = fake_openrouter.chat_requests()[1]["body"]
+    [assistant] = [m for m in second["messages"] if m["role"] == "assistant"]
+    details = assistant.get("reasoning_details") or []
+    assert [d.get("signature") for d in details if d.get("signature")] == [ODD_SIGNATURE], assistant
+    assert "".join(d.get("text", "") for d in details) == "I write the notes first."

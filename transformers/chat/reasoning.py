@@ -10,23 +10,32 @@ Request side (``reasoning_params``):
     disabled / absent  nothing (never effort "none": some models make reasoning mandatory)
 
 Replay (``replay_reasoning``): Claude Code echoes thinking blocks verbatim. A bare signature is
-Anthropic's own; ``ccr1.<family>.…`` signatures carry another family's ``reasoning_details``
-(see ``reasoning_codec``). Only blocks from the target's family are replayed, as
-``reasoning_details`` (OpenRouter), ``reasoning`` (OpenRouter, text without details) or
-``reasoning_content`` (plain OpenAI-compatible servers); a foreign signature is never sent.
+Anthropic's own (from a Claude-named model); ``ccr1.<family>.…`` envelopes carry the
+``reasoning_details`` and the model that produced them (see ``reasoning_codec``). A block goes
+back to the model that produced it, whatever its name; to another model of the same known family
+(not "other", where a shared family means nothing); and Claude's signed details to any Claude
+model. It is replayed as ``reasoning_details`` (OpenRouter), ``reasoning`` (OpenRouter, text
+without details) or ``reasoning_content`` (plain OpenAI-compatible servers); a signature the
+target cannot verify is never sent.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-from ccrouter.transformers.chat.reasoning_codec import PREFIX, unpack
+from ccrouter.transformers.chat.reasoning_codec import (
+    PREFIX,
+    Sealed,
+    anthropic_details,
+    producer_of,
+    unseal,
+)
 from ccrouter.transformers.context import Family, TranslationContext
 from ccrouter.types import JSON
 
 EFFORTS = frozenset({"minimal", "low", "medium", "high", "xhigh", "max"})
 _OPENAI_EFFORT = {"minimal": "low", "xhigh": "high", "max": "high"}
-ANTHROPIC_FORMAT = "anthropic-claude-v1"
+ANTHROPIC_FORMAT = "anthropic-claude-v1"  # reasoning_codec.ANTHROPIC_FORMAT
 MIN_ANTHROPIC_BUDGET = 1024
 
 
@@ -90,6 +99,7 @@ def replay_reasoning(
     """
     if target is None:
         target = ctx.family
+    me = producer_of(ctx.provider, ctx.upstream_model)
     details: list[JSON] = []
     texts: list[str] = []
     for block in blocks:
@@ -100,11 +110,11 @@ def replay_reasoning(
             sealed, text = block.get("data"), None
         if not isinstance(sealed, str) or not sealed:
             continue  # unsigned thinking cannot be verified by anyone: never replay it
-        # `startswith` first: most signatures are Anthropic's own, and unpack() is a call.
-        unpacked = unpack(sealed) if sealed.startswith(PREFIX) else None
-        if unpacked is not None:
-            family, packed = unpacked
-            if family == target:
+        # `startswith` first: most signatures are Anthropic's own, and unseal() is a call.
+        envelope = unseal(sealed) if sealed.startswith(PREFIX) else None
+        if envelope is not None:
+            packed = _replayable(envelope, me, target)
+            if packed is not None:
                 details.extend(packed)
                 texts.append(text if isinstance(text, str) and text else _details_text(packed))
         elif target == "anthropic":
@@ -119,6 +129,18 @@ def replay_reasoning(
     # Plain servers (DeepSeek: "Missing reasoning_content") take the text; on OpenRouter a
     # same-family turn that came with reasoning text but no details sends the text back.
     return {"reasoning_content" if ctx.dialect == "openai" else "reasoning": joined}
+
+
+def _replayable(envelope: Sealed, me: str, target: Family) -> list[JSON] | None:
+    """What of an envelope the target may get back: all of it for its producer (or its family,
+    when known), Claude's signed details for a Claude model; None: nothing, drop the block."""
+    if envelope.producer == me:
+        return envelope.details
+    if envelope.family == target and (target != "other" or envelope.producer is None):
+        return envelope.details
+    if target == "anthropic":
+        return anthropic_details(envelope.details) or None
+    return None
 
 
 def _anthropic_detail(thinking: bool, text: Any, sealed: str, index: int) -> JSON:

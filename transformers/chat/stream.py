@@ -396,8 +396,8 @@ class OpenAIStreamTranslator:
             self._stop(out)
         elif phase is _THINKING:
             segment = self._segment
-            signature = segment.anthropic_signature() or reasoning_codec.pack(
-                segment.details(), self._ctx.family
+            signature = reasoning_codec.seal(
+                segment.details(), segment.anthropic_signature(), *self._producer()
             )
             self._emit(out, {"type": "signature_delta", "signature": signature})
             self._stop(out)
@@ -415,7 +415,7 @@ class OpenAIStreamTranslator:
         elif phase is _REASONING:
             self._phase = _IDLE
             if self._segment:  # kept details but no text to show: keep them for the replay
-                data = reasoning_codec.pack(self._segment.details(), self._ctx.family)
+                data = reasoning_codec.pack(self._segment.details(), *self._producer())
                 self._open(out, {"type": "redacted_thinking", "data": data}, _IDLE)
                 self._stop(out)
         elif phase is _TEXT_PENDING:
@@ -424,6 +424,11 @@ class OpenAIStreamTranslator:
             raise StreamStateError(f"cannot close a block in phase {phase}")
 
     # --- helpers ------------------------------------------------------------------------
+
+    def _producer(self) -> tuple[str, str]:
+        """(family, producer) for a reasoning envelope: who may get the block back."""
+        ctx = self._ctx
+        return ctx.family, reasoning_codec.producer_of(ctx.provider, ctx.upstream_model)
 
     def _message_start(self) -> Event:
         self._phase = _IDLE

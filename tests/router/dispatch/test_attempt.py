@@ -11,6 +11,7 @@ from ccrouter.config.load import interpolate
 from ccrouter.config.model import Target, build_config
 from ccrouter.dispatch.attempt import RequestMeta, prepare, retry_after_of, user_hash_of
 from ccrouter.errors import AuthenticationError, InvalidRequestError
+from ccrouter.transformers.chat.reasoning_codec import pack
 
 BODY: dict[str, Any] = {
     "model": "claude-opus-5-5",
@@ -92,3 +93,22 @@ def test_user_hash_is_stable_and_short() -> None:
     first = user_hash_of(BODY)
     assert first == user_hash_of(dict(BODY)) and first is not None and len(first) <= 128
     assert user_hash_of({}) is None
+
+
+def test_the_pass_through_gets_claudes_bare_signature_back_from_an_envelope() -> None:
+    detail = {
+        "type": "reasoning.text",
+        "text": "plan",
+        "signature": "EqQBsig",
+        "format": "anthropic-claude-v1",
+    }
+    sealed = pack([detail], "other", "gw,my-claude-alias")  # answered under a gateway's name
+    turn = {
+        "role": "assistant",
+        "content": [{"type": "thinking", "thinking": "plan", "signature": sealed}],
+    }
+    body = {**BODY, "messages": [*BODY["messages"], turn, {"role": "user", "content": "go on"}]}
+    anthropic = config(api_base_url="https://api.anthropic.com/v1/messages")
+    prepared = prepare(anthropic, (), Target("p", "m"), body, META, True)
+    replayed = prepared.request.body["messages"][1]["content"]
+    assert replayed == [{"type": "thinking", "thinking": "plan", "signature": "EqQBsig"}]

@@ -11,7 +11,7 @@ from ccrouter.transformers.chat.reasoning import (
     replay_reasoning,
     tool_turn_lacks_thinking,
 )
-from ccrouter.transformers.chat.reasoning_codec import pack
+from ccrouter.transformers.chat.reasoning_codec import pack, producer_of, seal
 from ccrouter.transformers.context import Dialect, TranslationContext
 
 CLAUDE = "anthropic/claude-sonnet-4.5"
@@ -260,3 +260,65 @@ def test_finished_turn_needs_no_thinking_replay() -> None:
     messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "done"}]
     assert not tool_turn_lacks_thinking(messages)
     assert not tool_turn_lacks_thinking([{"role": "user", "content": "q"}])
+
+
+# --- replay follows the model that produced the block -------------------------------------------
+
+CLAUDE_DETAIL = {
+    "type": "reasoning.text",
+    "text": "plan",
+    "signature": "EqQBsig",
+    "format": "anthropic-claude-v1",
+    "index": 0,
+}
+
+
+def on(provider: str, model: str) -> TranslationContext:
+    context = ctx(model)
+    context.provider = provider
+    return context
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [("gw", "my-alias"), ("local", "team/sonnet-prod"), ("proxy", "x"), ("gw", "ÆØÅ model")],
+)
+def test_claude_reasoning_under_an_odd_name_comes_back_to_the_same_model(
+    provider: str, model: str
+) -> None:
+    sealed = seal([CLAUDE_DETAIL], "EqQBsig", "other", producer_of(provider, model))
+    assert sealed.startswith("ccr1.other.")  # not a bare signature: the name is not Claude's
+    assert replay_reasoning([thinking("plan", sealed)], on(provider, model)) == {
+        "reasoning_details": [CLAUDE_DETAIL]
+    }
+    # Another odd name is another model: it does not get the block.
+    assert replay_reasoning([thinking("plan", sealed)], on(provider, "other-alias")) == {}
+    # A real Claude model verifies Claude's signed details wherever they came from.
+    assert replay_reasoning([thinking("plan", sealed)], on("openrouter", CLAUDE)) == {
+        "reasoning_details": [CLAUDE_DETAIL]
+    }
+
+
+def test_a_claude_named_model_keeps_anthropics_bare_signature() -> None:
+    assert seal([CLAUDE_DETAIL], "EqQBsig", "anthropic", "openrouter," + CLAUDE) == "EqQBsig"
+
+
+def test_reasoning_of_the_catch_all_family_goes_only_to_its_producer() -> None:
+    detail = {"type": "reasoning.text", "text": "t", "format": "unknown", "index": 0}
+    sealed = pack([detail], "other", producer_of("p", "fake/model-a"))
+    assert replay_reasoning([thinking("t", sealed)], on("p", "fake/model-a")) == {
+        "reasoning_details": [detail]
+    }
+    assert replay_reasoning([thinking("t", sealed)], on("p", "fake/model-b")) == {}
+    legacy = pack([detail], "other")  # an envelope from before the producer was recorded
+    assert replay_reasoning([thinking("t", legacy)], on("p", "fake/model-b")) == {
+        "reasoning_details": [detail]
+    }
+
+
+def test_a_known_family_still_shares_its_reasoning() -> None:
+    detail = {"type": "reasoning.text", "text": "t", "format": "google-gemini-v1", "index": 0}
+    sealed = pack([detail], "google", producer_of("p", "google/gemini-2.5-pro"))
+    assert replay_reasoning([thinking("t", sealed)], on("p", GEMINI)) == {
+        "reasoning_details": [detail]
+    }

@@ -562,6 +562,7 @@ def test_thinking_block_gets_exactly_one_signature() -> None:
         chunk(details=[text_detail("", fmt, signature="sig-1")]),
         chunk(details=[text_detail("b", fmt)]),  # text after the signature, same index
         chunk("x", finish="stop"),
+        ctx=make_ctx(upstream_model="anthropic/claude-sonnet-4.5"),  # Claude's own signature
     )
     assert deltas(events, "signature_delta") == ["sig-1"]
     names = [n for n, _ in events]
@@ -689,6 +690,7 @@ def test_a_new_anthropic_index_after_a_signature_starts_a_new_thinking_block() -
         chunk(details=[text_detail("two", fmt, 1)]),
         chunk(details=[text_detail("", fmt, 1, signature="s1")]),
         chunk("x", finish="stop"),
+        ctx=make_ctx(upstream_model="anthropic/claude-sonnet-4.5"),
     )
     assert [b["type"] for b in blocks(events)] == ["thinking", "thinking", "text"]
     assert deltas(events, "signature_delta") == ["s0", "s1"]
