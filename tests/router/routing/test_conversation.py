@@ -88,3 +88,44 @@ def test_a_byte_budget_bounds_what_is_kept_but_the_latest_turn_stays() -> None:
     conversations.recall(resent([user("huge")]), size=5000)
     assert len(conversations) == 1  # over budget alone, but kept: the next turn needs it
     assert conversations.recall(resent([user("huge"), assistant("ok")])).previous is not None
+
+
+def in_session(session: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    body = resent(messages)
+    body["metadata"] = {"user_id": orjson.dumps({"session_id": session}).decode()}
+    return body
+
+
+def test_sessions_are_kept_apart_and_one_does_not_push_out_another() -> None:
+    conversations = Conversations(size=2)
+    conversations.recall(in_session("a", [user("task")])).current["who"] = "a"
+    for n in range(5):  # a busy session turns over its own turns only
+        conversations.recall(in_session("b", [user(f"b {n}")]))
+    conversations.recall(in_session("b", [user("task")])).current["who"] = "b"
+    again_a = conversations.recall(in_session("a", [user("task"), assistant("ok")]))
+    assert again_a.previous == {"who": "a"}  # the same first message in b is b's own
+    again_b = conversations.recall(in_session("b", [user("task"), assistant("ok")]))
+    assert again_b.previous == {"who": "b"}
+
+
+def test_the_number_of_sessions_is_bounded_least_recent_first() -> None:
+    conversations = Conversations(sessions=3)
+    for n in range(5):
+        conversations.recall(in_session(f"s{n}", [user("hi")]))
+    assert len(conversations) == 3
+    assert conversations.recall(in_session("s0", [user("hi"), assistant("x")])).previous is None
+    assert conversations.recall(in_session("s4", [user("hi"), assistant("x")])).previous is not None
+
+
+def test_idle_sessions_are_forgotten() -> None:
+    now = [0.0]
+    conversations = Conversations(idle_s=60.0, clock=lambda: now[0])
+    conversations.recall(in_session("old", [user("hi")]))
+    now[0] = 30.0
+    conversations.recall(in_session("recent", [user("hi")]))
+    now[0] = 70.0
+    conversations.recall(in_session("new", [user("hi")]))
+    assert len(conversations) == 2  # "old" was idle for 70 s
+    assert conversations.recall(in_session("old", [user("hi"), assistant("x")])).previous is None
+    now[0] = 200.0
+    assert conversations.recall(in_session("new", [user("hi"), assistant("x")])).previous is None
