@@ -5,7 +5,8 @@
   flight. Reloads build a complete new snapshot and swap it in one assignment.
 - ``ReloadStatus``: how many reloads succeeded, and why the last one failed, if it did.
 - ``Statistics``: requests served and the recent routing decisions (for status and statusline).
-- ``SessionMemory``: each session's last token count, for the long-context follow-up rule.
+
+Each session's own memory (its size, sticky models, cache hits) is ``routing.sessions``.
 """
 
 from __future__ import annotations
@@ -133,22 +134,3 @@ def _session_row(record: DecisionRecord) -> dict[str, Any]:
         "sticky": record.sticky,
         "cache_hit_rate": record.cache_hit_rate,
     }
-
-
-class SessionMemory:
-    """Token count of each session's last request (bounded LRU), for the long-context rule."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self._size = size
-        self._last: OrderedDict[str, int] = OrderedDict()
-
-    def get(self, session_id: str | None) -> int | None:
-        return self._last.get(session_id) if session_id else None
-
-    def put(self, session_id: str | None, tokens: int) -> None:
-        if not session_id:
-            return
-        self._last[session_id] = tokens
-        self._last.move_to_end(session_id)
-        if len(self._last) > self._size:
-            self._last.popitem(last=False)

@@ -6,7 +6,6 @@ from ccrouter.config.snapshot import build_state
 from ccrouter.config.state import (
     DecisionRecord,
     ReloadStatus,
-    SessionMemory,
     StateHolder,
     Statistics,
 )
@@ -26,14 +25,6 @@ def test_reload_status_counts_successes_and_keeps_the_last_failure() -> None:
     assert (status.reloads, status.error) == (0, "bad edit")
     status.succeeded()
     assert (status.reloads, status.error) == (1, None)
-
-
-def test_session_memory_is_bounded() -> None:
-    memory = SessionMemory(size=2)
-    memory.put("a", 1)
-    memory.put("b", 2)
-    memory.put("c", 3)
-    assert memory.get("a") is None and memory.get("c") == 3 and memory.get(None) is None
 
 
 def test_statistics_count_requests_and_remember_decisions_by_session() -> None:
