@@ -60,6 +60,15 @@ def no_catalog_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def ccrouter_home_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test writes the user's ~/.ccrouter (usage ledger, catalog copy): CCROUTER_HOME is a
+    fresh temporary folder unless the test sets its own."""
+    monkeypatch.setenv("CCROUTER_HOME", str(tmp_path_factory.mktemp("ccrouter-home")))
+
+
+@pytest.fixture(autouse=True)
 def restore_ccrouter_logging() -> Iterator[None]:
     """Tests that run setup_logging() must not leave its handler behind for later tests."""
     logger = logging.getLogger("ccrouter")
