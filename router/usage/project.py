@@ -38,7 +38,7 @@ def session_project(session_id: str | None) -> str | None:
 
 
 def shown_path(path: str, home: str) -> str:
-    """``/home/ann/work/x`` -> ``~/work/x`` (home itself is ``~``); other paths unchanged."""
+    """``/home/ann/code/x`` -> ``~/code/x`` (home itself is ``~``); other paths unchanged."""
     path = normalise(path)
     home = normalise(home) if home else ""
     if home and home != "/":

@@ -47,5 +47,5 @@ def test_none_when_no_folder_is_named() -> None:
 
 
 def test_normalise() -> None:
-    assert normalise(" C:\\work\\x\\ ") == "C:/work/x"
+    assert normalise(" C:\\proj\\x\\ ") == "C:/proj/x"
     assert normalise("///") == "/"

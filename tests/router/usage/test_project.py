@@ -15,7 +15,7 @@ def body_in(cwd: str) -> dict[str, Any]:
 
 
 def test_the_working_directory_under_home_is_shown_with_a_tilde() -> None:
-    assert project_of(body_in("/home/ann/work/x/"), {}, "s1", HOME) == "~/work/x"
+    assert project_of(body_in("/home/ann/code/x/"), {}, "s1", HOME) == "~/code/x"
 
 
 def test_a_directory_outside_home_is_kept() -> None:

@@ -36,7 +36,7 @@ def test_a_batch_writes_every_column(conn: sqlite3.Connection) -> None:
         "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, "
         "cost_source, latency_ms, ttft_ms, stream, key_name, day FROM requests"
     ).fetchone()
-    assert got[:5] == ("req_1", "s1", "~/work/a", "default", "openrouter,m/a")
+    assert got[:5] == ("req_1", "s1", "~/code/a", "default", "openrouter,m/a")
     assert json.loads(got[5]) == [["p,a", "429"], ["p,b", "ok"]]
     assert got[6:] == (
         "ok",
