@@ -6,6 +6,7 @@ writer turns it into SQL parameters (``params``) and a latency histogram bucket.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
@@ -60,10 +61,16 @@ class UsageRow:
 
     def day(self) -> str:
         """The local calendar day of the request, ``2026-12-08``: what ``--by day`` groups on."""
-        return time.strftime("%Y-%m-%d", time.localtime(self.at))
+        return _day_of_quarter(int(self.at // 900))
 
     def tried_json(self) -> str:
         return json.dumps([[t.model, t.outcome] for t in self.tried], separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=256)
+def _day_of_quarter(quarter: int) -> str:
+    """Every time zone's offset is a multiple of 15 minutes: one day per quarter hour."""
+    return time.strftime("%Y-%m-%d", time.localtime(quarter * 900))
 
 
 def latency_bucket(ms: float) -> int:
