@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ccrouter import __version__
+from ccrouter.catalog.table import Catalog
 from ccrouter.config.state import ReloadStatus, StateHolder, Statistics
 from ccrouter.dispatch.cooldown import Cooldowns
 from ccrouter.errors import RouterError, to_anthropic_error
@@ -48,6 +49,7 @@ class Served(Protocol):
     stats: Statistics
     counter: TokenCounter
     cooldowns: Cooldowns
+    catalog: Catalog
     limits: BodyLimits
 
 
@@ -73,16 +75,24 @@ def build_api(served: Served, lifespan: Any) -> Starlette:
     async def models(request: Request) -> Response:
         authorised(request)
         created = datetime.fromtimestamp(stats.started_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        data = [
-            {
-                "type": "model",
-                "id": f"{p.name},{m}",
-                "display_name": f"{m} via {p.name}",
-                "created_at": created,
-            }
-            for p in holder.current().config.providers.values()
-            for m in p.models
-        ]
+        config = holder.current().config
+        view = served.catalog.view(config)
+        data: list[dict[str, Any]] = []
+        for p in config.providers.values():
+            for m in p.models:
+                entry: dict[str, Any] = {
+                    "type": "model",
+                    "id": f"{p.name},{m}",
+                    "display_name": f"{m} via {p.name}",
+                    "created_at": created,
+                }
+                facts = view.lookup(p.name, m)
+                # The Models API's names, which Claude Code's capability reader parses.
+                if facts is not None and facts.context:
+                    entry["max_input_tokens"] = facts.context
+                if facts is not None and facts.max_output:
+                    entry["max_tokens"] = facts.max_output
+                data.append(entry)
         return json_response(
             {
                 "data": data,

@@ -321,7 +321,9 @@ def _start_router(config_path: Path, log: Path, cwd: Path) -> Router:
         port = free_port()
         command = [sys.executable, "-m", "ccrouter", "serve", "--config", str(config_path)]
         command += ["--host", "127.0.0.1", "--port", str(port)]
-        process = spawn(command, log, clean_env(PYTHONUNBUFFERED="1"), cwd)
+        # Its own home: the model catalog it fetches is written there, not to the user's.
+        env = clean_env(PYTHONUNBUFFERED="1", CCROUTER_HOME=str(cwd / "ccrouter-home"))
+        process = spawn(command, log, env, cwd)
         router = Router(f"http://127.0.0.1:{port}", log, process)
         try:
             state = wait_until(
