@@ -78,7 +78,11 @@ class CCRouterApp:
         self.limits = BodyLimits.from_env()  # one body size limit and stall timeout for all
         self._own_client = client is None
         config = state.config
-        self.dispatcher = Dispatcher(as_upstream_client(client, config.proxy_url), self.cooldowns)
+        # What each model can take; filled in the background from the lifespan, never per request.
+        self.catalog = Catalog()
+        self.dispatcher = Dispatcher(
+            as_upstream_client(client, config.proxy_url), self.cooldowns, self.catalog
+        )
         self.messages = MessagesEndpoint(
             self.holder,
             self.dispatcher,
@@ -88,8 +92,6 @@ class CCRouterApp:
             limits=self.limits,
         )
         self.watch = watch
-        # What each model can take; filled in the background from the lifespan, never per request.
-        self.catalog = Catalog()
         self.refresher = Refresher(
             self.catalog,
             lambda: self.holder.current().config,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ccrouter.catalog.facts import Price
 from ccrouter.catalog.request import has_images, needs_of
 from ccrouter.catalog.table import CatalogView
 from ccrouter.catalog.verdict import FITS, Needs, Verdict, judge, too_long_message
@@ -44,6 +45,11 @@ class RequestGate:
             needs = needs_of(self._body, self._tokens, images=has_images(self._body))
         self._needs = needs
         return judge(facts, needs)
+
+    def price(self, target: Target) -> Price | None:
+        """The model's catalog prices, when any is known (for the cost of its answer)."""
+        facts = self._view.lookup(target.provider, target.model)
+        return facts.price if facts is not None and facts.price.known else None
 
     def skip(self, target: Target, verdict: Verdict) -> None:
         self.skipped.append((target, verdict))

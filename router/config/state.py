@@ -53,6 +53,7 @@ class DecisionRecord:
     generation_id: str | None = None  # OpenRouter's gen-… id, to look the request up there
     cache_hit_rate: float | None = None  # the session's cache reads over prompt tokens so far
     sticky: bool = False  # the session kept the model that answered its previous turn
+    cost_source: str | None = None  # "reported" by the upstream, or "catalog" (its prices)
 
 
 class StateHolder:

@@ -10,6 +10,11 @@ credit, a refusal) return at once. A model that keeps failing is cooled down and
 
 The caller passes in the ``Outcome`` the walk fills, so what was tried is known whether the walk
 answers or raises (the response headers and the log line say it either way).
+
+Before sending, each model is judged against what the catalog knows of it (``ccrouter.catalog``):
+a model that cannot take the request is skipped with its reason (``x-ccrouter-tried``), then the
+route that can (``longContext`` for a long prompt, ``image`` for images) is tried; ``max_tokens``
+above a model's output cap is lowered to it. Unknown facts never gate.
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from typing import Any, TypeVar
 
 import orjson
 
+from ccrouter.catalog.cost import CostSource, catalog_cost
+from ccrouter.catalog.facts import Price
+from ccrouter.catalog.gate import RequestGate
+from ccrouter.catalog.request import adjusted
+from ccrouter.catalog.table import Catalog
 from ccrouter.config.model import Target
 from ccrouter.config.state import RouterState
 from ccrouter.dispatch.attempt import Prepared, RequestMeta, prepare, send
@@ -57,13 +67,37 @@ class Outcome:
     attempts: list[Attempt] = field(default_factory=list)  # the failed ones, in order
     target: Target | None = None  # the model that answered
     summary: UpstreamSummary | None = None  # set once its answer is complete
+    clamped: str = ""  # what the catalog changed for the model that answered
+    price: Price | None = None  # the answering model's catalog prices, when known
 
     def tried_header(self) -> str:
-        """``openrouter,a (429), openrouter,b (ok)``: every model tried, in order."""
-        tried = [f"{a.target} ({a.status or 'failed'})" for a in self.attempts]
+        """``openrouter,a (429), openrouter,b (skipped: …), openrouter,c (ok)``: in order."""
+        tried = [f"{a.target} ({a.status or _skip_or_failed(a)})" for a in self.attempts]
         if self.target is not None:
-            tried.append(f"{self.target} (ok)")
+            tried.append(
+                f"{self.target} (ok, {self.clamped})" if self.clamped else f"{self.target} (ok)"
+            )
         return ", ".join(tried)
+
+    def cost(self) -> tuple[float | None, CostSource | None]:
+        """What the answer cost: as the upstream reported it, else from the catalog's prices."""
+        summary = self.summary
+        if summary is None:
+            return None, None
+        if summary.cost is not None:
+            return summary.cost, "reported"
+        if self.price is not None:
+            computed = catalog_cost(summary.usage, self.price)
+            if computed is not None:
+                return computed, "catalog"
+        return None, None
+
+
+SKIPPED = "skipped: "  # how a model the catalog ruled out shows in the attempts
+
+
+def _skip_or_failed(attempt: Attempt) -> str:
+    return attempt.reason if attempt.reason.startswith(SKIPPED) else "failed"
 
 
 @dataclass
@@ -73,9 +107,15 @@ class StreamResult:
 
 
 class Dispatcher:
-    def __init__(self, client: UpstreamClient, cooldowns: Cooldowns | None = None) -> None:
+    def __init__(
+        self,
+        client: UpstreamClient,
+        cooldowns: Cooldowns | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.client = client
         self.cooldowns = cooldowns or Cooldowns()
+        self.catalog = catalog or Catalog()
 
     def plan(self, decision: Decision) -> list[Target]:
         """The chain (the session's sticky model first) minus cooling models; all of them
@@ -132,6 +172,7 @@ class Dispatcher:
                 status=500,
             )
         queue = self.plan(decision)
+        gate = RequestGate(self.catalog.view(config), body, meta.token_count)
         tried: set[Target] = set()
         waited = False
         last: RouterError | None = None
@@ -140,8 +181,20 @@ class Dispatcher:
             if target in tried:
                 continue
             tried.add(target)
+            verdict = gate.verdict(target)
+            if verdict.kind == "skipped":
+                gate.skip(target, verdict)
+                outcome.attempts.append(Attempt(str(target), None, f"{SKIPPED}{verdict.why}"))
+                if not queue:  # the chain is used up: the routes made for what was lacking
+                    queue += [
+                        t for r in gate.more_routes() for t in config.chain(r) if t not in tried
+                    ]
+                continue
             try:
-                prepared = prepare(config, state.chain_if_known(target), target, body, meta, stream)
+                sent = adjusted(body, verdict)
+                prepared = prepare(config, state.chain_if_known(target), target, sent, meta, stream)
+                outcome.clamped = verdict.why if verdict.kind == "clamped" else ""
+                outcome.price = gate.price(target)
                 result = await run(prepared)
             except UpstreamError as exc:
                 last = exc
@@ -169,7 +222,8 @@ class Dispatcher:
             outcome.target = target
             self.cooldowns.succeeded(str(target))
             return result
-        assert last is not None
+        if last is None:  # no model was sent anything: every one was skipped
+            raise gate.error()
         if len(outcome.attempts) == 1:
             raise last
         raise AllModelsFailedError(outcome.attempts, as_upstream_error(last))

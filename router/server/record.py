@@ -23,10 +23,11 @@ def decision_record(
 ) -> DecisionRecord:
     """``decided`` is None when the request failed before routing (auth, body, validation);
     ``session``: what the session memory says after it (``ccrouter.routing.sessions``)."""
-    tried = outcome.tried_header() if outcome.attempts else ""
+    tried = outcome.tried_header() if outcome.attempts or outcome.clamped else ""
     if decided is None:
         return DecisionRecord(at, "-", "-", "", 0, status, tried=tried)
     decision, summary = decided.decision, outcome.summary
+    cost, cost_source = outcome.cost()
     return DecisionRecord(
         at,
         decision.route,
@@ -38,10 +39,11 @@ def decision_record(
         tried,
         ",".join(f"({t})" for t in decision.chain),
         decided.ms,
-        summary.cost if summary else None,
+        cost,
         summary.generation_id if summary else None,
         session.cache_rate if session else None,
         session.sticky if session else False,
+        cost_source=cost_source,
     )
 
 
@@ -64,7 +66,7 @@ def _upstream_facts(record: DecisionRecord) -> str:
     if record.tried:
         facts += f" tried=[{record.tried}]"
     if record.cost is not None:
-        facts += f" cost={record.cost:.6f}"
+        facts += f" cost={record.cost:.6f} ({record.cost_source or 'reported'})"
     if record.generation_id:
         facts += f" gen={record.generation_id}"
     if record.sticky:

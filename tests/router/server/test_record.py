@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from ccrouter.catalog.facts import Price
 from ccrouter.config.model import Target
 from ccrouter.config.state import DecisionRecord
 from ccrouter.dispatch.fallback import Outcome
@@ -45,6 +46,7 @@ def test_a_success_after_a_fallback() -> None:
         decide_ms=0.25,
         cost=0.0042,
         generation_id="gen-1",
+        cost_source="reported",
     )
 
 
@@ -62,7 +64,24 @@ def test_the_log_line_says_the_facts_it_has() -> None:
     assert "tried=" not in line and "cost=" not in line and "gen=" not in line
     record.tried, record.cost, record.generation_id = "p,b (500), p,a (ok)", 0.5, "gen-2"
     line = log_line("req_1", record, time.perf_counter())
-    assert line.endswith(" tried=[p,b (500), p,a (ok)] cost=0.500000 gen=gen-2")
+    assert line.endswith(" tried=[p,b (500), p,a (ok)] cost=0.500000 (reported) gen=gen-2")
+    record.cost_source = "catalog"
+    assert " cost=0.500000 (catalog) " in log_line("req_1", record, time.perf_counter())
+
+
+def test_without_a_reported_cost_the_catalog_prices_count() -> None:
+    usage = {"input_tokens": 1000, "output_tokens": 100}
+    outcome = Outcome(target=A, summary=UpstreamSummary(None, None, None, usage))
+    assert decision_record(5.0, decided(), outcome, "ok").cost is None  # unknown stays unknown
+    outcome.price = Price(input=2.0, output=10.0)
+    record = decision_record(5.0, decided(), outcome, "ok")
+    assert (record.cost, record.cost_source) == (0.003, "catalog")
+
+
+def test_a_clamp_is_listed_even_without_a_fallback() -> None:
+    outcome = Outcome(target=A, clamped="max_tokens 32000 -> 8192 (output cap)")
+    record = decision_record(5.0, decided(), outcome, "ok")
+    assert record.tried == "p,a (ok, max_tokens 32000 -> 8192 (output cap))"
 
 
 def test_the_sessions_facts_reach_the_record_and_the_log_line() -> None:
