@@ -40,6 +40,7 @@ from ccrouter.types import Receive, Scope, Send
 from ccrouter.ui.app import Dashboard
 from ccrouter.upstream.base import UpstreamClient
 from ccrouter.upstream.factory import as_upstream_client
+from ccrouter.usage.ledger import Ledger
 
 log = logging.getLogger("ccrouter.app")
 
@@ -83,6 +84,7 @@ class CCRouterApp:
         self.dispatcher = Dispatcher(
             as_upstream_client(client, config.proxy_url), self.cooldowns, self.catalog
         )
+        self.ledger = Ledger(config.usage)  # Usage is read at start; a reload does not move it
         self.messages = MessagesEndpoint(
             self.holder,
             self.dispatcher,
@@ -90,6 +92,7 @@ class CCRouterApp:
             stats=self.stats,
             sessions=self.sessions,
             limits=self.limits,
+            ledger=self.ledger,
         )
         self.watch = watch
         self.refresher = Refresher(
@@ -118,6 +121,7 @@ class CCRouterApp:
         # The tokenizer (~0.2-0.5 s to build) warms in a thread while the server starts
         # answering: /health answers at once, and the first request does not pay for the build.
         warming = asyncio.ensure_future(warm())
+        self.ledger.start()  # its thread opens the file: start-up does not wait for it
         try:
             yield
         finally:
@@ -130,6 +134,7 @@ class CCRouterApp:
                 await asyncio.gather(watcher, return_exceptions=True)
             if self._own_client:
                 await self.dispatcher.client.aclose()
+            await asyncio.to_thread(self.ledger.close)  # every queued usage row is written
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (

@@ -46,6 +46,7 @@ from ccrouter.server.responders import (
 )
 from ccrouter.server.validate import check_messages_request, check_routed_models, parse_json_body
 from ccrouter.types import Receive, Scope, Send
+from ccrouter.usage.ledger import FirstByte, Ledger
 
 WATCH_AFTER_S = 0.05  # start watching for a client disconnect when an answer takes this long
 log = logging.getLogger("ccrouter.server.messages")
@@ -129,8 +130,10 @@ class MessagesEndpoint:
         stats: Statistics | None = None,
         sessions: Sessions | None = None,
         limits: BodyLimits | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.holder = holder
+        self.ledger = ledger  # the usage ledger; None or not started: no rows
         self.limits = limits or BodyLimits()
         self.stats = stats or Statistics()
         self.sessions = sessions or Sessions()
@@ -145,6 +148,8 @@ class MessagesEndpoint:
         secrets = redact.use(state.config.redactor)  # for every error and log line of this request
         headers = headers_of(scope)
         watch = DisconnectWatch(receive)
+        first = FirstByte(send) if self.ledger is not None and self.ledger.recording else None
+        send = first or send
         outcome = Outcome()
         decided: Decided | None = None
         status = "error"
@@ -176,6 +181,8 @@ class MessagesEndpoint:
             facts = self._finished(decided, outcome)
             record = decision_record(at, decided, outcome, status, facts)
             self.stats.record(record)
+            if first is not None:
+                self._ledger_row(request_id, at, started, first, decided, outcome, status, headers)
             if request_log.isEnabledFor(logging.INFO):
                 log_request(
                     log_line(request_id, record, started, decided.token_method if decided else "")
@@ -228,6 +235,29 @@ class MessagesEndpoint:
             recall=recall,
         )
         return decided, body, meta
+
+    def _ledger_row(
+        self,
+        request_id: str,
+        at: float,
+        started: float,
+        first: FirstByte,
+        decided: Decided | None,
+        outcome: Outcome,
+        status: str,
+        headers: dict[str, str],
+    ) -> None:
+        """The request's usage row, queued: the ledger's thread writes it."""
+        if self.ledger is None:
+            return
+        latency_ms = (time.perf_counter() - started) * 1000
+        ttft_ms = (first.at - started) * 1000 if first.at is not None else None
+        try:
+            self.ledger.record(
+                request_id, at, latency_ms, ttft_ms, decided, outcome, status, headers
+            )
+        except Exception:  # a usage row is never worth a failed request
+            log.exception("usage row of %s not recorded", request_id)
 
     def _finished(self, decided: Decided | None, outcome: Outcome) -> SessionFacts | None:
         """The session memory learns how the request went; its facts go in the record."""
