@@ -14,7 +14,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
-from ccrouter.dispatch.fallback import Outcome
+from ccrouter.dispatch.fallback import SKIPPED, Outcome
+from ccrouter.errors import Attempt
 from ccrouter.routing.decide import Decided
 from ccrouter.types import Message, Send
 from ccrouter.usage.project import PROJECT_HEADER, project_of, session_project, shown_path
@@ -110,13 +111,13 @@ def usage_row(
     project: str | None,
 ) -> UsageRow:
     """The ledger row of one finished request (``decided`` None: it failed before routing)."""
-    tried = [TriedModel(a.target, str(a.status or "failed")) for a in outcome.attempts]
+    tried = [TriedModel(a.target, _outcome_of(a)) for a in outcome.attempts]
     if outcome.target is not None:
         tried.append(TriedModel(str(outcome.target), "ok"))
     summary = outcome.summary
     usage = summary.usage if summary is not None and summary.usage else {}
-    cost = summary.cost if summary is not None else None
-    source: CostSource = "reported" if cost is not None else "unknown"
+    cost, known = outcome.cost()  # as the upstream reported it, else from catalog prices
+    source: CostSource = known if known is not None else "unknown"
     if outcome.target is not None:
         model = str(outcome.target)
     elif decided is not None:
@@ -143,6 +144,13 @@ def usage_row(
         ttft_ms=round(ttft_ms, 1) if ttft_ms is not None else None,
         stream=decided.view.stream if decided is not None else False,
     )
+
+
+def _outcome_of(attempt: Attempt) -> str:
+    """``429``, ``failed`` (no answer at all) or ``skipped: …`` (the catalog ruled it out)."""
+    if attempt.status:
+        return str(attempt.status)
+    return attempt.reason if attempt.reason.startswith(SKIPPED) else "failed"
 
 
 def _int(value: object) -> int:

@@ -57,7 +57,8 @@ class UsageRow:
 
     @property
     def fell_back(self) -> bool:
-        return len(self.tried) > 1
+        """More than one model was sent the request (models skipped unsent do not count)."""
+        return sum(not t.outcome.startswith("skipped") for t in self.tried) > 1
 
     def day(self) -> str:
         """The local calendar day of the request, ``2026-12-08``: what ``--by day`` groups on."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ccrouter.catalog.facts import Price
 from ccrouter.config.model import Target
 from ccrouter.dispatch.fallback import Outcome
 from ccrouter.dispatch.pipes import UpstreamSummary
@@ -67,6 +68,20 @@ def test_a_row_from_a_finished_request() -> None:
     )
     assert (row.cost_usd, row.cost_source, row.stop_reason) == (0.002, "reported", "end_turn")
     assert (row.latency_ms, row.ttft_ms, row.stream) == (812.3, 120.0, True)
+
+
+def test_a_skipped_model_is_listed_but_is_no_fallback() -> None:
+    outcome = answered()
+    outcome.attempts = [Attempt("p,s", None, "skipped: no tools")]
+    row = usage_row("r", 0.0, 1.0, None, decided(), outcome, "ok", None)
+    assert [t.outcome for t in row.tried] == ["skipped: no tools", "ok"] and not row.fell_back
+
+
+def test_a_cost_from_catalog_prices_says_so() -> None:
+    outcome = answered(cost=None)
+    outcome.price = Price(input=1.0, output=2.0, cache_read=0.1, cache_write=1.25)
+    row = usage_row("r", 0.0, 1.0, None, decided(), outcome, "ok", None)
+    assert row.cost_source == "catalog" and row.cost_usd is not None and row.cost_usd > 0
 
 
 def test_an_unknown_cost_stays_unknown() -> None:
