@@ -71,7 +71,10 @@ def main() -> int:
     args = parser.parse_args()
     for name in filter(None, args.variants.split(",")):
         VARIANTS[name]()
-    from ccrouter.server.run import serve
+    try:
+        from ccrouter.server.run import serve
+    except ImportError:  # a commit from before the stage subpackages (ab.py NAME@COMMIT=)
+        from ccrouter.serve import serve  # type: ignore[import-not-found,no-redef]
 
     return serve(args.config, None, args.port)
 
