@@ -55,9 +55,14 @@ def reload_now(
     return True
 
 
-def _relevant(path: str, folders: set[str]) -> bool:
-    """A config or plugin file, or a custom-router folder appearing or going away."""
-    return path.endswith((".json", ".py", ".json5", ".jsonc")) or path in folders
+def _relevant(path: str, folders: set[str], config_file: str | None) -> bool:
+    """The config file, a plugin file, or a custom-router folder appearing or going away.
+
+    Other JSON beside the config is not: ccrouter's home holds the config next to files the
+    service writes itself (the model catalog's disk copy), and each refresh must not reload."""
+    if path.endswith(".py") or path in folders:
+        return True
+    return config_file is not None and str(Path(path).resolve()) == config_file
 
 
 async def watch_forever(
@@ -68,6 +73,7 @@ async def watch_forever(
     bind_host: str | None = None,
     debounce_ms: int = 150,
 ) -> None:
+    config_file = str(config_path.resolve()) if config_path is not None else None
     while not stop.is_set():
         paths = watched_paths(holder.current(), config_path)
         if not paths:
@@ -77,7 +83,7 @@ async def watch_forever(
                 *paths, stop_event=stop, debounce=debounce_ms, step=50, recursive=False
             ):
                 folders = {str(p) for p in holder.current().config.custom_router_paths}
-                if any(_relevant(p, folders) for _, p in changes):
+                if any(_relevant(p, folders, config_file) for _, p in changes):
                     # In a thread: importing user files runs their code (a router that sleeps
                     # at import, the child-process probe), which must not stall serving.
                     await asyncio.to_thread(reload_now, holder, status, config_path, bind_host)

@@ -358,3 +358,13 @@ async def test_deleting_the_config_while_serving_live(running: Running) -> None:
     running.write_config(config_with(default="openrouter,model-b"))
     await eventually(lambda: running.app.reload_status.error is None, "recovery")
     assert served(await running.ask(), running.fake, "default", "model-b")
+
+
+async def test_other_json_beside_the_config_does_not_reload(running: Running) -> None:
+    """ccrouter's home holds files the service writes itself (the catalog's disk copy)."""
+    replace(running.config_path.with_name("catalog.json"), json.dumps({"fetched_at": 1}))
+    # Nothing to poll for when nothing should happen: give the watcher four debounce windows.
+    await asyncio.sleep(0.6)
+    assert running.app.reload_status.reloads == 0
+    running.write_config(config_with(default="openrouter,model-b"))  # the watcher still works
+    await eventually(lambda: running.app.reload_status.reloads >= 1, "the config edit to reload")
