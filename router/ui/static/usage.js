@@ -27,6 +27,18 @@ function draw(id, config) {
   charts[id] = new window.Chart($(id), config);
 }
 
+// Axis labels: counts get whole-number ticks only; dollars get as many decimals as the tick
+// step needs, so neighbouring ticks never print the same amount ("$0.01", "$0.01").
+function tickLabel(yFormat) {
+  if (yFormat !== fmt.usd) return (v) => yFormat(v);
+  return (v, _i, ticks) => {
+    if (v === 0) return "$0";
+    const step = ticks.length > 1 ? Math.abs(ticks[1].value - ticks[0].value) : Math.abs(v);
+    const decimals = Math.min(6, Math.max(2, Math.ceil(-Math.log10(step))));
+    return `$${v.toFixed(decimals)}`;
+  };
+}
+
 const baseOptions = (stacked, yFormat) => ({
   responsive: true,
   maintainAspectRatio: false,
@@ -38,7 +50,16 @@ const baseOptions = (stacked, yFormat) => ({
   },
   scales: {
     x: { stacked, grid: { display: false }, ticks: { color: "#687083" } },
-    y: { stacked, beginAtZero: true, grid: { color: "#eef0f4" }, ticks: { color: "#687083", callback: (v) => yFormat(v) } },
+    y: {
+      stacked,
+      beginAtZero: true,
+      grid: { color: "#eef0f4" },
+      ticks: {
+        color: "#687083",
+        precision: yFormat === fmt.int || yFormat === fmt.tokens ? 0 : undefined,
+        callback: tickLabel(yFormat),
+      },
+    },
   },
 });
 
