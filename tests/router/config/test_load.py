@@ -22,6 +22,7 @@ def test_location_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert resolve_config_path(tmp_path / "flag.json") == tmp_path / "flag.json"
     assert resolve_config_path(None) == tmp_path / "env.json"
     monkeypatch.delenv("CCROUTER_CONFIG")
+    monkeypatch.delenv("CCROUTER_HOME", raising=False)  # tests get a temporary one
     assert resolve_config_path(None) == Path.home() / ".ccrouter" / "config.json"
 
 
