@@ -48,13 +48,17 @@ async def ab(args: argparse.Namespace, tmp: Path, procs: Processes) -> dict[str,
     claude = Variants(http_request("/v1/messages", raw, CLAUDE_CODE_HEADERS))
 
     warn_config = write_config(tmp / "config-warn", targets.fake_port, "warn")
+    no_usage_config = write_config(
+        tmp / "config-no-usage", targets.fake_port, args.log_level, False
+    )
     servers: dict[str, tuple[int, int]] = {}
     for spec in args.variant:
         name, _, names = spec.partition("=")
         name, _, commit = name.partition("@")
         parts = names.split(",")
         use = warn_config if "log_warn" in parts else config  # LOG_LEVEL warn in the config
-        names = ",".join(p for p in parts if p != "log_warn")
+        use = no_usage_config if "usage_off" in parts else use  # "Usage": {"enabled": false}
+        names = ",".join(p for p in parts if p not in ("log_warn", "usage_off"))
         argv = [PY, str(HERE / "variants.py"), "--variants", names]
         env = None
         if commit:
@@ -133,7 +137,8 @@ def main() -> int:
                         choices=["small_1", "small_32", "stream_32", "large_4"])  # fmt: skip
     parser.add_argument("--variant", action="append", required=True,
                         help="NAME[@COMMIT]=comma,separated,variants (empty: unchanged; "
-                        "log_warn: a config with LOG_LEVEL warn; @COMMIT: that commit's code)")  # fmt: skip
+                        "log_warn: a config with LOG_LEVEL warn; usage_off: the usage ledger "
+                        "off; @COMMIT: that commit's code)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--warm", type=float, default=0.5)

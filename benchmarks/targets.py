@@ -43,8 +43,10 @@ def accepts(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def write_config(folder: Path, fake_port: int, log_level: str = "info") -> Path:
-    """A ccrouter config whose one provider is the fake; every route on the same model."""
+def write_config(folder: Path, fake_port: int, log_level: str = "info", usage: bool = True) -> Path:
+    """A ccrouter config whose one provider is the fake; every route on the same model.
+
+    The usage ledger is on, as by default, in the config's own folder (never the user's)."""
     url = f"http://{HOST}:{fake_port}/api/v1/chat/completions"
     primary = f"openrouter,{UPSTREAM_MODEL}"
     config = {
@@ -66,6 +68,7 @@ def write_config(folder: Path, fake_port: int, log_level: str = "info") -> Path:
             "webSearch": primary,
             "image": primary,
         },
+        "Usage": {"enabled": usage, "path": str(folder / "usage.db")},
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.json"
