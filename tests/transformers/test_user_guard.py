@@ -12,7 +12,7 @@ from ccrouter.transformers.user_guard import guarded
 from ccrouter.types import JSON
 from tests.transformers.kit import chunk, ctx, request
 
-PATH = Path("/plugins/my_vendor.py")
+PATH = Path("plugins/my_vendor.py")  # relative: only its name shows in messages
 
 
 class Flaky(Transformer):
