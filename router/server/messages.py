@@ -212,7 +212,8 @@ class MessagesEndpoint:
         decision = self.sessions.steer(
             view.session_id, agent, decided.decision, lambda target: cooling(str(target))
         )
-        decided = dataclasses.replace(decided, decision=decision)
+        if decision is not decided.decision:  # the session kept its model: a new copy
+            decided = dataclasses.replace(decided, decision=decision)
         if view.subagent_model is not None:
             body = strip_subagent_tag(body)
         if log.isEnabledFor(logging.DEBUG):
